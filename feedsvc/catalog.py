@@ -1,0 +1,103 @@
+"""The catalog: the loaded articles indexed for serving, as the public sees them at one moment.
+
+Built once per content load and per publication time, never changed after;
+a new load or a scheduled article going live builds a new one, swapped in whole.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+from feedsvc.model import Article, Author, Site
+
+
+@dataclass(frozen=True)
+class Link:
+    """A related link ready to show: absolute URL and title."""
+
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Published articles newest first, with indexes; drafts and scheduled ones held apart."""
+
+    site: Site
+    authors: Mapping[str, Author]
+    articles: tuple[Article, ...]  # published, newest first
+    by_slug: Mapping[str, Article]
+    by_author: Mapping[str, tuple[Article, ...]]
+    by_tag: Mapping[str, tuple[Article, ...]]
+    aliases: Mapping[str, str]  # old slug → current slug, published articles only
+    related: Mapping[str, tuple[Link, ...]]  # slug → its links to show
+    drafts: tuple[Article, ...]
+    scheduled: tuple[Article, ...]  # soonest first
+    as_of: datetime
+
+    @property
+    def next_release(self) -> datetime | None:
+        """When the next scheduled article goes live, if any: the catalog is stale then."""
+        return self.scheduled[0].published if self.scheduled else None
+
+
+def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
+    """Newest publication first; the slug breaks ties so the order never varies."""
+    return tuple(sorted(articles, key=lambda a: (-a.published.timestamp(), a.slug)))
+
+
+def build_catalog(
+    site: Site, authors: Mapping[str, Author], articles: Iterable[Article], now: datetime
+) -> Catalog:
+    """Index `articles` as published at `now` (an aware datetime)."""
+    everything = newest_first(articles)
+    drafts = tuple(a for a in everything if a.draft)
+    published = tuple(a for a in everything if not a.draft and a.published <= now)
+    scheduled = tuple(reversed([a for a in everything if not a.draft and a.published > now]))
+    by_slug = {a.slug: a for a in published}
+    aliases = {alias: a.slug for a in published for alias in a.aliases}
+    by_author: dict[str, list[Article]] = defaultdict(list)
+    by_tag: dict[str, list[Article]] = defaultdict(list)
+    for article in published:
+        for slug in article.authors:
+            by_author[slug].append(article)
+        for tag in article.tags:
+            by_tag[tag].append(article)
+    related = {a.slug: _resolve(site, a, by_slug, aliases) for a in published if a.related}
+    return Catalog(
+        site=site,
+        authors=MappingProxyType(dict(authors)),
+        articles=published,
+        by_slug=MappingProxyType(by_slug),
+        by_author=_frozen(by_author),
+        by_tag=_frozen(by_tag),
+        aliases=MappingProxyType(aliases),
+        related=MappingProxyType(related),
+        drafts=drafts,
+        scheduled=scheduled,
+        as_of=now,
+    )
+
+
+def _resolve(
+    site: Site, article: Article, by_slug: Mapping[str, Article], aliases: Mapping[str, str]
+) -> tuple[Link, ...]:
+    """The article's related links; links to unpublished articles are left out until they are."""
+    links = []
+    for link in article.related:
+        if link.url:
+            links.append(Link(link.url, link.title or link.url))
+            continue
+        target = by_slug.get(aliases.get(link.slug or "", link.slug or ""))
+        if target and target.slug != article.slug:
+            links.append(Link(site.article_url(target.slug), link.title or target.title))
+    return tuple(links)
+
+
+def _frozen(index: Mapping[str, list[Article]]) -> Mapping[str, tuple[Article, ...]]:
+    """A read-only copy of an index."""
+    return MappingProxyType({key: tuple(value) for key, value in index.items()})

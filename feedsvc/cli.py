@@ -1,0 +1,97 @@
+"""The `feedsvc` command: `check` for authors, `serve` for the site."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feedsvc.catalog import Catalog, build_catalog
+from feedsvc.live import utc_now
+from feedsvc.loading import SiteError, load
+from feedsvc.model import Severity
+
+content_option = click.option(
+    "--content",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="FEEDSVC_CONTENT",
+    default="articles",
+    show_default=True,
+    help="The content folder (or FEEDSVC_CONTENT).",
+)
+
+
+@click.group()
+def main() -> None:
+    """Serve a news site's articles as RSS and Atom feeds."""
+
+
+@main.command()
+@content_option
+def check(content: Path) -> None:
+    """Report every problem in the content folder; exit 1 if any is an error."""
+    try:
+        loaded = load(content)
+    except SiteError as error:
+        for problem in error.problems:
+            click.echo(problem.format())
+        click.echo("The site cannot be served until site.yaml is fixed.")
+        raise SystemExit(1) from None
+    for problem in loaded.problems:
+        click.echo(problem.format())
+    catalog = build_catalog(loaded.site, loaded.authors, loaded.articles, utc_now())
+    _list_unpublished(catalog)
+    counts = Counter(p.severity for p in loaded.problems)
+    click.echo(
+        f"{len(catalog.articles)} published, {_plural(len(catalog.drafts), 'draft')}, "
+        f"{len(catalog.scheduled)} scheduled, {len(catalog.authors)} authors; "
+        f"{_plural(counts[Severity.ERROR], 'error')}, "
+        f"{_plural(counts[Severity.WARNING], 'warning')}"
+    )
+    raise SystemExit(1 if counts[Severity.ERROR] else 0)
+
+
+def _list_unpublished(catalog: Catalog) -> None:
+    """What the public cannot see yet: only authors running `check` are shown this."""
+    if catalog.drafts:
+        click.echo("Drafts (not published):")
+        for article in catalog.drafts:
+            click.echo(f"  {article.source}")
+    if catalog.scheduled:
+        click.echo("Scheduled:")
+        for article in catalog.scheduled:
+            click.echo(f"  {article.published:%Y-%m-%d %H:%M} UTC  {article.source}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@main.command()
+@content_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(content: Path, host: str, port: int) -> None:
+    """Serve the site and its feeds with gunicorn."""
+    from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only `serve` needs it
+
+    from feedsvc import create_app  # noqa: PLC0415 - the factory imports this package's layers
+
+    try:
+        app = create_app({"CONTENT": str(content)})
+    except SiteError as error:
+        raise click.ClickException(str(error)) from None
+
+    class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
+        def load_config(self) -> None:
+            options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": 1, "threads": 4}
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return app
+
+    click.echo(f"Serving {content} on http://{host}:{port}/")
+    Server().run()

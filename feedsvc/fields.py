@@ -1,0 +1,149 @@
+"""Readers for single front-matter values: each returns a clean value or raises `FieldError`.
+
+Kept apart from the file walking in `loading` so that each rule is a small
+function with one message and one fix, easy to test in a table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from feedsvc.model import RelatedLink
+
+
+class FieldError(ValueError):
+    """A value that cannot be used as written, with how to write it."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+_SLUG = re.compile(r"^[^\W_]+(?:[-_][^\W_]+)*$")
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+def text(value: object, name: str) -> str:
+    """A non-empty line of text; numbers are taken as written (`title: 1984`)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FieldError(f"'{name}' must be text", f"write {name}: followed by plain text")
+    result = str(value).strip()
+    if not result:
+        raise FieldError(f"'{name}' is empty", f"give the {name} some text, or remove the line")
+    return result
+
+
+def text_list(value: object, name: str) -> tuple[str, ...]:
+    """A list of texts; a single text (`tags: rail, city`) is split on commas."""
+    if isinstance(value, str):
+        items: list[object] = [part for part in value.split(",") if part.strip()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise FieldError(f"'{name}' must be a list", f"write {name}: [first, second]")
+    return tuple(dict.fromkeys(text(item, name) for item in items))
+
+
+def slugify(value: str) -> str:
+    """A slug made from free text: lower case, words joined by hyphens."""
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", value).lower())
+    return "-".join(words)
+
+
+def slug(value: object, name: str = "slug") -> str:
+    """A URL-safe slug: letters and digits (any script) joined by '-' or '_'."""
+    result = text(value, name)
+    if not _SLUG.match(result):
+        suggestion = slugify(result) or "my-article"
+        raise FieldError(
+            f"'{result}' is not a valid {name}",
+            f"use letters, digits and hyphens only, e.g. '{suggestion}'",
+        )
+    return result
+
+
+def slug_list(value: object, name: str) -> tuple[str, ...]:
+    """A slug, or a list of slugs (for `author` and `aliases`)."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise FieldError(f"'{name}' is an empty list", f"name at least one {name}")
+    return tuple(dict.fromkeys(slug(item, name) for item in items))
+
+
+def flag(value: object, name: str) -> bool:
+    """A yes/no value."""
+    if not isinstance(value, bool):
+        raise FieldError(f"'{name}' must be true or false", f"write {name}: true")
+    return value
+
+
+def web_url(value: object, name: str) -> str:
+    """An absolute http(s) URL."""
+    result = text(value, name)
+    parts = urlsplit(result)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise FieldError(
+            f"'{name}' is not an absolute web address: '{result}'",
+            "write the full address, starting with https://",
+        )
+    return result
+
+
+def link(value: object, name: str) -> str:
+    """An absolute http(s) URL or a path on the site (`/static/logo.png`)."""
+    result = text(value, name)
+    if result.startswith("/") and not result.startswith("//"):
+        return result
+    return web_url(result, name)
+
+
+def uri(value: object, name: str) -> str:
+    """An absolute URI of any scheme, as an Atom id must be (RFC 4287 §4.2.6)."""
+    result = text(value, name)
+    if not _URI_SCHEME.match(result):
+        raise FieldError(
+            f"'{name}' is not an absolute URI: '{result}'",
+            "use a full URI such as tag:news.example.org,2025-10-16:my-article, "
+            "or remove the line to let feedsvc make one",
+        )
+    return result
+
+
+def email(value: object, name: str = "email") -> str:
+    """An e-mail address (only its shape is checked)."""
+    result = text(value, name)
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", result):
+        raise FieldError(f"'{result}' is not an e-mail address", "write it as name@example.org")
+    return result
+
+
+def related(value: object) -> tuple[RelatedLink, ...]:
+    """`related`: a list of slugs, absolute URLs, or `{slug}` / `{url, title}` mappings."""
+    items = value if isinstance(value, list) else [value]
+    return tuple(_related_item(item) for item in items)
+
+
+def _related_item(item: object) -> RelatedLink:
+    """One entry of `related`."""
+    if isinstance(item, str):
+        if "://" in item:
+            return RelatedLink(url=web_url(item, "related"))
+        return RelatedLink(slug=slug(item, "related"))
+    if isinstance(item, dict):
+        unknown = set(item) - {"slug", "url", "title"}
+        if unknown or ("slug" in item) == ("url" in item):
+            raise FieldError(
+                f"a 'related' entry needs either 'slug' or 'url': {item}",
+                "write '- slug: other-article' or '- url: https://…' with 'title: …'",
+            )
+        title = text(item["title"], "related title") if "title" in item else None
+        if "slug" in item:
+            return RelatedLink(slug=slug(item["slug"], "related"), title=title)
+        return RelatedLink(url=web_url(item["url"], "related"), title=title)
+    raise FieldError(
+        f"a 'related' entry must be a slug, a URL or a mapping, not {item!r}",
+        "write '- other-article-slug' or '- url: https://…'",
+    )

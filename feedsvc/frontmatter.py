@@ -1,0 +1,129 @@
+"""Split a content file into YAML front matter and body, keeping line numbers.
+
+python-frontmatter finds the `---` fences; the YAML itself is read with libyaml's
+C loader, composed first so that every top-level key keeps the line it is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml's safe loader, with timestamps left as text.
+
+    Dates go through one reader (dateutil), whether an author writes
+    `2025-10-16` or `Oct 16, 2025`; YAML would otherwise turn the first
+    into a `date` and leave the second a string.
+    """
+
+
+def _as_text(loader: yaml.CSafeLoader, node: yaml.Node) -> str:
+    """Construct a YAML timestamp as the text it was written as."""
+    return str(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+
+
+class FrontMatterError(Exception):
+    """The front matter cannot be read at all; the whole file is unusable."""
+
+    def __init__(self, line: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed content file: its fields, the line of each field, and its body."""
+
+    fields: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)  # field name → line in the file
+    body: str = ""
+    duplicate_keys: tuple[tuple[str, int], ...] = ()
+
+    def line(self, key: str) -> int:
+        """The line a field is on, or the line of the opening fence."""
+        return self.lines.get(key, 1)
+
+
+_HANDLER = YAMLHandler()
+_FENCE = "---"
+
+
+def parse(text: str) -> Document:
+    """Parse a file's text; raise `FrontMatterError` if its front matter is unreadable."""
+    text = text.removeprefix("\ufeff")
+    if not _HANDLER.detect(text):
+        raise FrontMatterError(
+            1,
+            "the file does not start with front matter",
+            f"start the file with a line '{_FENCE}', the fields (title: …), then '{_FENCE}'",
+        )
+    try:
+        raw, body = _HANDLER.split(text)
+    except ValueError:
+        raise FrontMatterError(
+            1,
+            "the front matter is never closed",
+            f"add a line '{_FENCE}' after the last field, before the article's text",
+        ) from None
+    # The YAML text starts right after the opening fence's match, on its line.
+    opening = _HANDLER.FM_BOUNDARY.match(text)
+    first_line = 1 + text.count("\n", 0, opening.end() if opening else 0)
+    node, fields = _compose(raw, first_line)
+    if not isinstance(fields, dict):
+        raise FrontMatterError(
+            first_line + (node.start_mark.line if node else 0),
+            f"the front matter is {_kind(fields)}, not a list of fields",
+            "write one 'name: value' per line between the '---' lines",
+        )
+    lines: dict[str, int] = {}
+    seen: list[tuple[str, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + first_line
+            if key in lines:
+                seen.append((key, line))
+            lines[key] = line
+    return Document({str(k): v for k, v in fields.items()}, lines, body.lstrip("\r\n"), tuple(seen))
+
+
+def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
+    """Compose and construct one YAML document, turning syntax errors into `FrontMatterError`."""
+    loader = _Loader(raw)
+    try:
+        node = loader.get_single_node()
+        return node, ({} if node is None else loader.construct_document(node))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + (mark.line if mark else 0)
+        problem = error.problem or "invalid YAML"
+        raise FrontMatterError(
+            line,
+            f"the front matter is not valid YAML: {problem}",
+            "check this line: quote values that contain ': ' or start with a special "
+            "character, and indent lists evenly",
+        ) from None
+    except yaml.YAMLError as error:
+        raise FrontMatterError(
+            first_line, f"the front matter is not valid YAML: {error}", "fix the YAML"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def _kind(value: object) -> str:
+    """A reader's name for a YAML value's type."""
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return "plain text" if isinstance(value, str) else f"a {type(value).__name__}"

@@ -1,0 +1,479 @@
+"""Read the content folder: `site.yaml`, `authors/*.md` and every other `*.md`.
+
+Every problem is collected as a `Problem` (file, line, fix) instead of raised:
+a file with an error is left out and the rest loads. Markdown is never
+rendered here; bodies stay source text until a feed or page shows them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import yaml
+from dateutil import tz
+
+from feedsvc import fields
+from feedsvc.dates import DateError, parse_date
+from feedsvc.fields import FieldError
+from feedsvc.frontmatter import Document, FrontMatterError, parse
+from feedsvc.model import Article, Author, Problem, Severity, Site
+
+SITE_FILE = "site.yaml"
+BASE_URL_VAR = "FEEDSVC_BASE_URL"
+AUTHORS_DIR = "authors"
+
+ARTICLE_FIELDS = (
+    *("title", "author", "date", "updated", "summary", "tags", "related"),
+    *("slug", "id", "draft", "image", "aliases"),
+)
+AUTHOR_FIELDS = ("name", "email", "url", "avatar")
+SITE_FIELDS = (
+    *("title", "description", "url", "language", "timezone", "id_authority"),
+    *("feed_size", "ttl", "day_first", "logo", "icon", "copyright"),
+)
+
+
+class SiteError(Exception):
+    """`site.yaml` is missing or wrong: nothing can be served without it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(p.format() for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from a content folder: what loaded, and what did not."""
+
+    site: Site
+    authors: Mapping[str, Author]
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that kept something out."""
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+
+def load(root: Path, base_url: str | None = None) -> Content:
+    """Load a content folder; raise `SiteError` only if `site.yaml` is unusable.
+
+    `base_url`, when given, replaces the `url` in `site.yaml` (`FEEDSVC_BASE_URL`).
+    """
+    site = load_site(root, base_url)
+    problems: list[Problem] = []
+    authors = dict(_load_authors(root, problems))
+    read = [read_article(rel, text, site) for rel, text in _article_files(root, problems)]
+    problems.extend(p for result in read for p in result.problems)
+    articles = link_articles(read, authors, problems)
+    return Content(site, authors, articles, tuple(sorted(problems)))
+
+
+# --- site.yaml -------------------------------------------------------------------
+
+
+def load_site(root: Path, base_url: str | None = None) -> Site:
+    """Read `site.yaml`, with `base_url` over its `url`; raise `SiteError` on any error."""
+    path = root / SITE_FILE
+    try:
+        loader = yaml.CSafeLoader(path.read_text(encoding="utf-8-sig"))
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node else {}
+        finally:
+            loader.dispose()
+    except FileNotFoundError:
+        raise SiteError(
+            [_error(SITE_FILE, 1, f"no {SITE_FILE} in {root}", "create it; see the README")]
+        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise SiteError(
+            [_error(SITE_FILE, 1, f"cannot read it: {error}", "fix the YAML")]
+        ) from None
+    if not isinstance(data, dict):
+        raise SiteError([_error(SITE_FILE, 1, "it is not a list of settings", "see the README")])
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node else {}
+    origins = dict.fromkeys(data, SITE_FILE)
+    if base_url:
+        data["url"], origins["url"], lines["url"] = base_url, BASE_URL_VAR, 1
+    problems = _unknown_fields(SITE_FILE, data, lines, SITE_FIELDS)
+    values = _site_values(data, lines, origins, problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise SiteError(problems)
+    return Site(**values)
+
+
+def _site_values(
+    data: dict[str, Any], lines: dict[str, int], origins: dict[str, str], problems: list[Problem]
+) -> dict[str, Any]:
+    """Check each setting; return the keyword arguments for `Site`."""
+    values: dict[str, Any] = {}
+    readers: dict[str, tuple[Callable[[object], Any], Any]] = {
+        "title": (lambda v: fields.text(v, "title"), ...),
+        "description": (lambda v: fields.text(v, "description"), ""),
+        "url": (_site_url, ...),
+        "language": (_language, "en"),
+        "timezone": (_timezone, "UTC"),
+        "id_authority": (_authority, ...),
+        "feed_size": (lambda v: _positive(v, "feed_size"), 50),
+        "ttl": (lambda v: _positive(v, "ttl"), 5),
+        "day_first": (lambda v: fields.flag(v, "day_first"), False),
+        "logo": (lambda v: fields.link(v, "logo"), None),
+        "icon": (lambda v: fields.link(v, "icon"), None),
+        "copyright": (lambda v: fields.text(v, "copyright"), None),
+    }
+    for name, (reader, default) in readers.items():
+        where = origins.get(name, SITE_FILE)
+        if name not in data:
+            if default is ...:
+                problems.append(_error(where, 1, f"'{name}' is missing", f"add '{name}: …'"))
+            values[name] = default
+            continue
+        try:
+            values[name] = reader(data[name])
+        except FieldError as error:
+            problems.append(_error(where, lines.get(name, 1), error.message, error.hint))
+    if isinstance(values.get("timezone"), str):
+        values["timezone_name"] = values["timezone"]
+        values["timezone"] = tz.gettz(values["timezone"])
+    for key in ("logo", "icon"):
+        if values.get(key) and isinstance(values.get("url"), str):
+            values[key] = urljoin(values["url"], values[key])
+    return values
+
+
+def _site_url(value: object) -> str:
+    """The public base URL, always ending with '/'."""
+    url = fields.web_url(value, "url")
+    return url if url.endswith("/") else url + "/"
+
+
+def _language(value: object) -> str:
+    """A language tag such as `en` or `en-us` (RSS 2.0 `<language>`)."""
+    result = fields.text(value, "language")
+    parts = result.split("-")
+    if not (parts[0].isalpha() and 2 <= len(parts[0]) <= 3 and all(p.isalnum() for p in parts)):
+        raise FieldError(f"'{result}' is not a language tag", "write a tag such as en or en-us")
+    return result.lower()
+
+
+def _timezone(value: object) -> str:
+    """An IANA time zone name that this machine knows."""
+    result = fields.text(value, "timezone")
+    if tz.gettz(result) is None:
+        raise FieldError(
+            f"unknown time zone '{result}'", "use an IANA name such as Europe/Paris or UTC"
+        )
+    return result
+
+
+def _authority(value: object) -> str:
+    """The domain in `tag:` ids: a bare host name, fixed for the site's life."""
+    result = fields.text(value, "id_authority").lower()
+    if not all(part.replace("-", "").isalnum() for part in result.split(".")):
+        raise FieldError(
+            f"'{result}' is not a domain name",
+            "write the site's domain alone, e.g. news.example.org (no https://, no path)",
+        )
+    return result
+
+
+def _positive(value: object, name: str) -> int:
+    """A whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FieldError(f"'{name}' must be a whole number of at least 1", f"write {name}: 50")
+    return value
+
+
+# --- authors/*.md ------------------------------------------------------------------
+
+
+def _load_authors(root: Path, problems: list[Problem]) -> Iterable[tuple[str, Author]]:
+    """Read every `authors/<slug>.md`, skipping (and reporting) broken ones."""
+    for rel, text in _read_files(root, sorted((root / AUTHORS_DIR).glob("*.md")), problems):
+        author = read_author(rel, text, problems)
+        if author:
+            yield author.slug, author
+
+
+def read_author(rel: str, text: str, problems: list[Problem]) -> Author | None:
+    """Parse one author file; append its problems; None if it has an error."""
+    document = _document(rel, text, problems)
+    if document is None:
+        return None
+    found = _Fields(rel, document, problems, AUTHOR_FIELDS)
+    name = found.required("name", fields.text)
+    email = found.optional("email", fields.email)
+    url = found.optional("url", fields.web_url)
+    avatar = found.optional("avatar", fields.link)
+    slug = fields.slugify(Path(rel).stem)
+    if found.failed or name is None:
+        return None
+    return Author(slug, name, email, url, avatar, document.body)
+
+
+# --- articles -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """One article file, read on its own: the article (if usable) and its problems."""
+
+    path: str
+    article: Article | None
+    problems: tuple[Problem, ...]
+    claimed_slug: str  # the slug it takes, even when broken, so links to it stay valid
+    lines: Mapping[str, int] = field(default_factory=dict)  # field → line, for later rules
+
+    def line(self, key: str) -> int:
+        """The line of a field, or 1."""
+        return self.lines.get(key, 1)
+
+
+def read_article(rel: str, text: str, site: Site) -> ReadResult:
+    """Parse and check one article file on its own (no cross-file rules)."""
+    problems: list[Problem] = []
+    fallback_slug = fields.slugify(Path(rel).stem)
+    document = _document(rel, text, problems)
+    if document is None:
+        return ReadResult(rel, None, tuple(problems), fallback_slug)
+    found = _Fields(rel, document, problems, ARTICLE_FIELDS)
+    slug = found.optional("slug", fields.slug) or fallback_slug
+    title = found.required("title", fields.text)
+    authors = found.required("author", fields.slug_list)
+    published = found.required("date", lambda v, _: _date(v, site, found, "date"))
+    updated = found.optional("updated", lambda v, _: _date(v, site, found, "updated"))
+    aliases = found.optional("aliases", fields.slug_list) or ()
+    article_id = found.optional("id", fields.uri)
+    extra = {
+        "summary": found.optional("summary", fields.text),
+        "tags": found.optional("tags", fields.text_list) or (),
+        "related": found.optional("related", lambda v, _: fields.related(v)) or (),
+        "image": found.optional("image", fields.link),
+        "draft": found.optional("draft", fields.flag) or False,
+    }
+    if found.failed or title is None or authors is None or published is None:
+        return ReadResult(rel, None, tuple(problems), slug, document.lines)
+    if updated is None:
+        updated = published
+    elif updated < published:
+        found.warn("updated", "'updated' is before 'date'", "check both dates; 'date' is used")
+        updated = published
+    article = Article(
+        slug=slug,
+        id=article_id or tag_id(site, published, aliases[0] if aliases else slug),
+        title=title,
+        authors=authors,
+        published=published,
+        updated=updated,
+        source=rel,
+        body=document.body,
+        aliases=aliases,
+        **extra,
+    )
+    return ReadResult(rel, article, tuple(problems), slug, document.lines)
+
+
+def tag_id(site: Site, published: datetime, first_slug: str) -> str:
+    """An article's `tag:` id (RFC 4151): the site's authority, first publication, first slug."""
+    return f"tag:{site.id_authority},{published:%Y-%m-%d}:{first_slug}"
+
+
+def _date(value: object, site: Site, found: _Fields, name: str) -> datetime:
+    """A date field, with its correction (if any) reported as a warning."""
+    try:
+        parsed = parse_date(value, site.timezone, day_first=site.day_first)
+    except DateError as error:
+        raise FieldError(f"'{name}': {error.message}", error.hint) from None
+    if parsed.warning:
+        found.warn(name, parsed.warning, "write the time you mean, with its UTC offset")
+    return parsed.value
+
+
+def link_articles(
+    results: Iterable[ReadResult], authors: Mapping[str, Author], problems: list[Problem]
+) -> tuple[Article, ...]:
+    """Apply the rules that span files: authors exist, slugs and ids unique, links resolve."""
+    results = sorted(results, key=lambda r: r.path)
+    claimed = {r.claimed_slug for r in results}
+    owners: dict[str, str] = {}  # slug, alias or id → the file that has it
+    kept: list[ReadResult] = []
+    for result in results:
+        article = result.article
+        if article is None:
+            continue
+        claimed.update(article.aliases)
+        errors = [*_author_errors(article, authors), *_uniqueness_errors(article, owners)]
+        for key, message, hint in errors:
+            problems.append(_error(result.path, result.line(key), message, hint, key))
+        if not errors:
+            for key in (article.slug, *article.aliases, article.id):
+                owners[key] = result.path
+            kept.append(result)
+    return tuple(r.article for r in kept if r.article and not _dangling(r, claimed, problems))
+
+
+def _author_errors(
+    article: Article, authors: Mapping[str, Author]
+) -> Iterable[tuple[str, str, str]]:
+    """Each author slug that has no valid `authors/<slug>.md`."""
+    for slug in article.authors:
+        if slug not in authors:
+            close = difflib.get_close_matches(slug, authors, n=1)
+            yield (
+                "author",
+                f"unknown author '{slug}'",
+                f"did you mean '{close[0]}'?"
+                if close
+                else f"create {AUTHORS_DIR}/{slug}.md with a 'name', or fix the slug",
+            )
+
+
+def _uniqueness_errors(
+    article: Article, owners: Mapping[str, str]
+) -> Iterable[tuple[str, str, str]]:
+    """Slugs, aliases and ids that an earlier file already has."""
+    for key, value in (
+        ("slug", article.slug),
+        *(("aliases", a) for a in article.aliases),
+        ("id", article.id),
+    ):
+        if value in owners:
+            yield (
+                key,
+                f"{'alias' if key == 'aliases' else key} '{value}' is already used by "
+                f"{owners[value]}",
+                f"give this article another {'id' if key == 'id' else 'slug'}",
+            )
+
+
+def _dangling(result: ReadResult, claimed: set[str], problems: list[Problem]) -> bool:
+    """Report `related` slugs that no article file has; True if there are any."""
+    assert result.article is not None
+    missing = [r.slug for r in result.article.related if r.slug and r.slug not in claimed]
+    for slug in missing:
+        close = difflib.get_close_matches(slug, claimed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use an existing article's slug"
+        message = f"related article '{slug}' does not exist"
+        problems.append(_error(result.path, result.line("related"), message, hint, "related"))
+    return bool(missing)
+
+
+# --- shared helpers --------------------------------------------------------------
+
+
+class _Fields:
+    """Reads a document's fields one by one, recording problems at each field's line."""
+
+    def __init__(
+        self, rel: str, document: Document, problems: list[Problem], known: Iterable[str]
+    ) -> None:
+        self.rel, self.document, self.problems = rel, document, problems
+        self.failed = False
+        problems.extend(_unknown_fields(rel, document.fields, document.lines, known))
+        for key, line in document.duplicate_keys:
+            problems.append(
+                _warning(rel, line, f"'{key}' is given twice", "keep one; the last one is used")
+            )
+
+    def required(self, name: str, reader: Callable[[object, str], Any]) -> Any:
+        """A field that must be there."""
+        if name not in self.document.fields:
+            self.failed = True
+            self.problems.append(
+                _error(self.rel, 1, f"'{name}' is missing", f"add a line '{name}: …'", name)
+            )
+            return None
+        return self.optional(name, reader)
+
+    def optional(self, name: str, reader: Callable[[object, str], Any]) -> Any:
+        """A field that may be absent (None); a present but unusable one is an error."""
+        if name not in self.document.fields:
+            return None
+        try:
+            return reader(self.document.fields[name], name)
+        except FieldError as error:
+            self.failed = True
+            self.problems.append(
+                _error(self.rel, self.document.line(name), error.message, error.hint, name)
+            )
+            return None
+
+    def warn(self, name: str, message: str, hint: str) -> None:
+        """Record a warning at a field's line."""
+        self.problems.append(_warning(self.rel, self.document.line(name), message, hint, name))
+
+
+def _document(rel: str, text: str, problems: list[Problem]) -> Document | None:
+    """Parse front matter, or record why it cannot be parsed."""
+    try:
+        return parse(text)
+    except FrontMatterError as error:
+        problems.append(_error(rel, error.line, error.message, error.hint))
+        return None
+
+
+def _unknown_fields(
+    rel: str, data: Mapping[str, Any], lines: Mapping[str, int], known: Iterable[str]
+) -> list[Problem]:
+    """Warn about fields nobody reads, usually typos."""
+    known = list(known)
+    problems = []
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(known)}"
+            problems.append(_warning(rel, lines.get(str(key), 1), f"unknown field '{key}'", hint))
+    return problems
+
+
+def _article_files(root: Path, problems: list[Problem]) -> Iterable[tuple[str, str]]:
+    """Every article file below `root`, as (relative path, text)."""
+    authors = root / AUTHORS_DIR
+    paths = sorted(
+        path
+        for path in root.rglob("*.md")
+        if path.parent != authors
+        and not any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+    )
+    return _read_files(root, paths, problems)
+
+
+def _read_files(
+    root: Path, paths: Iterable[Path], problems: list[Problem]
+) -> Iterable[tuple[str, str]]:
+    """Decode each file as UTF-8, reporting the ones that cannot be read."""
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            problems.append(_error(rel, 1, f"cannot read the file: {error.strerror}", "check it"))
+            continue
+        try:
+            yield rel, data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            problems.append(
+                _error(
+                    rel,
+                    line,
+                    f"the file is not UTF-8 (byte 0x{data[error.start]:02x})",
+                    "save the file as UTF-8 in your editor",
+                )
+            )
+
+
+def _error(path: str, line: int, message: str, hint: str, key: str | None = None) -> Problem:
+    return Problem(path, line, Severity.ERROR, message, hint, key)
+
+
+def _warning(path: str, line: int, message: str, hint: str, key: str | None = None) -> Problem:
+    return Problem(path, line, Severity.WARNING, message, hint, key)

@@ -1,0 +1,110 @@
+"""The content model: what a site, its authors and its articles are, once loaded.
+
+Plain frozen dataclasses with aware UTC datetimes and tuples, so that a loaded
+catalog can be shared between threads and compared by value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import StrEnum
+from urllib.parse import urljoin
+
+
+@dataclass(frozen=True)
+class Site:
+    """The site's settings, from `site.yaml` and `FEEDSVC_*` variables."""
+
+    title: str
+    description: str
+    url: str  # absolute, ends with "/"
+    language: str
+    timezone: tzinfo
+    timezone_name: str
+    id_authority: str  # the domain in every `tag:` id; never changes with `url`
+    feed_size: int = 50
+    ttl: int = 5  # minutes
+    day_first: bool = False  # how to read numeric dates such as 03/04/2025
+    logo: str | None = None  # absolute URLs
+    icon: str | None = None
+    copyright: str | None = None
+
+    def absolute(self, path: str) -> str:
+        """Return `path` (site-relative or absolute) as an absolute URL."""
+        return urljoin(self.url, path)
+
+    # The site's URL layout, in one place: pages, feeds and ids are built from it.
+    def article_url(self, slug: str) -> str:
+        """The public page of an article."""
+        return f"{self.url}articles/{slug}/"
+
+    def author_url(self, slug: str) -> str:
+        """The public page of an author."""
+        return f"{self.url}authors/{slug}/"
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person who writes for the site: `authors/<slug>.md`."""
+
+    slug: str
+    name: str
+    email: str | None = None
+    url: str | None = None
+    avatar: str | None = None
+    bio: str = ""  # Markdown
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    """A "Check also" link as written: another article's slug or an external URL."""
+
+    slug: str | None = None
+    url: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article file, validated; `body` is the Markdown source, unrendered."""
+
+    slug: str
+    id: str
+    title: str
+    authors: tuple[str, ...]  # author slugs, in byline order
+    published: datetime  # aware, UTC
+    updated: datetime  # aware, UTC; never before `published`
+    source: str  # path relative to the content folder, for messages
+    body: str = ""
+    summary: str | None = None
+    tags: tuple[str, ...] = ()
+    related: tuple[RelatedLink, ...] = ()
+    image: str | None = None
+    aliases: tuple[str, ...] = ()
+    draft: bool = False
+
+
+class Severity(StrEnum):
+    """How bad a problem is: errors keep a file out, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Something wrong in a content file, with where it is and how to fix it."""
+
+    path: str  # relative to the content folder
+    line: int
+    severity: Severity = dataclasses.field(compare=False)
+    message: str = dataclasses.field(compare=False)
+    hint: str = dataclasses.field(default="", compare=False)
+    field: str | None = dataclasses.field(default=None, compare=False)
+
+    def format(self) -> str:
+        """One line as compilers print it, then the fix indented below."""
+        text = f"{self.path}:{self.line}: {self.severity}: {self.message}"
+        return f"{text}\n    fix: {self.hint}" if self.hint else text

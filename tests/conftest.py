@@ -1,0 +1,51 @@
+"""Shared fixtures: a private copy of the sample content, and the app over it."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from feedsvc import create_app
+
+SAMPLE = Path(__file__).resolve().parent.parent / "articles"
+
+WriteFile = Callable[[str, str], Path]
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the bundled articles that a test may change."""
+    root = tmp_path / "articles"
+    shutil.copytree(SAMPLE, root)
+    return root
+
+
+@pytest.fixture
+def write(content: Path) -> WriteFile:
+    """Write a file under the content copy; the text is dedented."""
+
+    def write(rel: str, text: str) -> Path:
+        path = content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def app(content: Path) -> Flask:
+    """The real application over the content copy."""
+    return create_app({"CONTENT": str(content), "TESTING": True})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for `app`."""
+    return app.test_client()

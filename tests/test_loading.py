@@ -1,0 +1,251 @@
+"""Loading rules: each broken file gives one clear problem at the right line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import WriteFile
+
+from feedsvc.loading import SiteError, load
+from feedsvc.model import Problem, Severity
+
+GOOD = """\
+---
+title: A Good Article
+author: j-williams
+date: 2025-10-20 09:00
+tags: [city]
+---
+Body text.
+"""
+
+
+def only_problem(root: Path) -> Problem:
+    """The single problem a content folder has (the sample alone has none)."""
+    problems = load(root).problems
+    assert len(problems) == 1, [p.format() for p in problems]
+    return problems[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("no front matter here\n", 1, "does not start with front matter"),
+        ("---\ntitle: x\nauthor: j-williams\n", 1, "never closed"),
+        ("---\ntitle: x\nauthor: [j-williams\ndate: 2025-10-20\n---\n", 4, "not valid YAML"),
+        ("---\ntitle: x\n  bad: indent\n---\n", 3, "not valid YAML"),
+        ("---\n- a list\n- of things\n---\n", 2, "a list, not a list of fields"),
+        ("---\njust text\n---\n", 2, "plain text, not a list of fields"),
+        ("---\nauthor: j-williams\ndate: 2025-10-20\n---\n", 1, "'title' is missing"),
+        ("---\ntitle: x\ndate: 2025-10-20\n---\n", 1, "'author' is missing"),
+        ("---\ntitle: x\nauthor: j-williams\n---\n", 1, "'date' is missing"),
+        ("---\ntitle: [a, b]\nauthor: j-williams\ndate: 2025-10-20\n---\n", 2, "must be text"),
+        ("---\ntitle: ''\nauthor: j-williams\ndate: 2025-10-20\n---\n", 2, "'title' is empty"),
+        ("---\ntitle: x\nauthor: []\ndate: 2025-10-20\n---\n", 3, "empty list"),
+        ("---\ntitle: x\nauthor: nobody\ndate: 2025-10-20\n---\n", 3, "unknown author 'nobody'"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: soon\n---\n", 4, "'soon' is not a date"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: October 2025\n---\n", 4, "has no day"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: Oct 20\n---\n", 4, "has no year"),
+        (
+            "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nupdated: later\n---\n",
+            5,
+            "'updated': 'later' is not a date",
+        ),
+        ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\ndraft: maybe\n---\n", 5, "true or"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nslug: A B\n---\n", 5, "not a valid"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nid: 12\n---\n", 5, "absolute URI"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\ntags: 7\n---\n", 5, "a list"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nimage: a.png\n---\n", 5, "web addr"),
+        (
+            "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nrelated: [no-such-story]\n---\n",
+            5,
+            "related article 'no-such-story' does not exist",
+        ),
+        (
+            "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nrelated: [{title: t}]\n---\n",
+            5,
+            "needs either 'slug' or 'url'",
+        ),
+        (
+            "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nrelated: [ftp://x.org/]\n---\n",
+            5,
+            "not an absolute web address",
+        ),
+        (
+            "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nslug: john-bolton-indicted\n---\n",
+            5,
+            "slug 'john-bolton-indicted' is already used by 2025/john-bolton-indicted.md",
+        ),
+        (
+            "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\naliases: [new-rail-timetable]\n---\n",
+            5,
+            "alias 'new-rail-timetable' is already used by 2025/rail-winter-timetable.md",
+        ),
+        (
+            "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\n"
+            "id: 'tag:news.example.org,2025-10-16:john-bolton-indicted'\n---\n",
+            5,
+            "id 'tag:news.example.org,2025-10-16:john-bolton-indicted' is already used",
+        ),
+    ],
+)
+def test_broken_article(
+    write: WriteFile, content: Path, text: str, line: int, message: str
+) -> None:
+    """Each broken file → one error naming the file and line; the file is left out."""
+    write("2025/zz-broken.md", text)
+    problem = only_problem(content)
+    assert (problem.path, problem.line, problem.severity) == ("2025/zz-broken.md", line, "error")
+    assert message in problem.message
+    assert problem.hint, "every problem says how to fix it"
+    assert "zz-broken" not in {a.slug for a in load(content).articles}
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "message"),
+    [
+        ("tittle: typo\n", 6, "unknown field 'tittle'"),
+        ("updated: 2025-10-01\n", 6, "'updated' is before 'date'"),
+        ("tags: [a]\n", 6, "'tags' is given twice"),
+    ],
+)
+def test_warnings_still_publish(
+    write: WriteFile, content: Path, extra: str, line: int, message: str
+) -> None:
+    """A warning is reported at its line, and the article still loads."""
+    write("2025/zz-odd.md", GOOD.replace("---\nBody", extra + "---\nBody"))
+    problem = only_problem(content)
+    assert (problem.line, problem.severity, message in problem.message) == (line, "warning", True)
+    assert "zz-odd" in {a.slug for a in load(content).articles}
+
+
+def test_unknown_field_suggests_the_known_one(write: WriteFile, content: Path) -> None:
+    """A misspelt field name gets a suggestion."""
+    write("2025/zz-odd.md", GOOD.replace("tags:", "tagz:"))
+    assert only_problem(content).hint == "did you mean 'tags'?"
+
+
+def test_dst_gap_is_a_warning(write: WriteFile, content: Path) -> None:
+    """A time the clocks skip still publishes, moved forward, with a warning at its line."""
+    write("2025/zz-gap.md", GOOD.replace("2025-10-20 09:00", "2025-03-09 02:30"))
+    problem = only_problem(content)
+    assert (problem.line, problem.severity) == (4, Severity.WARNING)
+    article = next(a for a in load(content).articles if a.slug == "zz-gap")
+    assert article.published == datetime(2025, 3, 9, 7, 30, tzinfo=UTC)
+
+
+def test_file_that_is_not_utf8(content: Path) -> None:
+    """Bytes that are not UTF-8 give an error at the line they are on."""
+    (content / "2025" / "zz-latin1.md").write_bytes(
+        GOOD.replace("Body", "Caf\xe9").encode("latin-1")
+    )
+    problem = only_problem(content)
+    assert (problem.line, problem.severity) == (7, Severity.ERROR)
+    assert "not UTF-8" in problem.message
+
+
+def test_unusual_but_valid_input_is_accepted(content: Path) -> None:
+    """A BOM, CRLF line ends, Unicode everywhere and a Unicode file name just load."""
+    text = "\ufeff" + GOOD.replace("A Good Article", "Ünïcödé — 東京 ☕").replace("\n", "\r\n")
+    (content / "2025" / "café-東京.md").write_bytes(text.encode("utf-8"))
+    loaded = load(content)
+    assert loaded.problems == ()
+    article = next(a for a in loaded.articles if a.title.startswith("Ünïcödé"))
+    assert article.slug == "café-東京"
+    assert article.body.strip() == "Body text."
+
+
+def test_author_file_problems(write: WriteFile, content: Path) -> None:
+    """An author without a name is an error, and so are the articles that name them."""
+    write("authors/no-name.md", "---\nemail: a@b.org\n---\nBio.\n")
+    write("2025/zz-by-no-name.md", GOOD.replace("j-williams", "no-name"))
+    problems = load(content).problems
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        ("2025/zz-by-no-name.md", 3, "unknown author 'no-name'"),
+        ("authors/no-name.md", 1, "'name' is missing"),
+    ]
+
+
+def test_sample_loads_clean() -> None:
+    """The bundled sample content has no problems at all."""
+    loaded = load(Path(__file__).parent.parent / "articles")
+    assert loaded.problems == ()
+    assert len(loaded.articles) >= 8
+    assert set(loaded.authors) == {"j-williams", "m-okafor", "s-lindqvist"}
+
+
+def test_article_fields(content: Path) -> None:
+    """Front matter becomes a typed article: UTC dates, tuples, related links, id."""
+    article = next(a for a in load(content).articles if a.slug == "trump-putin-budapest-summit")
+    assert article.published == datetime(2025, 10, 16, 22, 30, tzinfo=UTC)
+    assert article.updated == article.published
+    assert article.authors == ("j-williams",)
+    assert article.related[0].slug == "john-bolton-indicted"
+    assert article.id == "tag:news.example.org,2025-10-16:trump-putin-budapest-summit"
+
+
+def test_ids_survive_renames_and_moves(write: WriteFile, content: Path) -> None:
+    """The id comes from the fixed authority, the first date and the first slug."""
+    loaded = load(content, base_url="http://localhost:9999/")
+    renamed = next(a for a in loaded.articles if a.slug == "regional-rail-winter-timetable")
+    assert renamed.id == "tag:news.example.org,2025-10-24:new-rail-timetable"
+    assert loaded.site.url == "http://localhost:9999/"
+    write("2025/zz-pinned.md", GOOD.replace("tags:", "id: urn:uuid:1b4e28ba-2fa1-11d2-883f\ntags:"))
+    pinned = next(a for a in load(content).articles if a.slug == "zz-pinned")
+    assert pinned.id == "urn:uuid:1b4e28ba-2fa1-11d2-883f"
+
+
+def test_tags_written_as_text(write: WriteFile, content: Path) -> None:
+    """`tags: rail, city` is two tags."""
+    write("2025/zz-tags.md", GOOD.replace("tags: [city]", "tags: rail, city, rail"))
+    article = next(a for a in load(content).articles if a.slug == "zz-tags")
+    assert article.tags == ("rail", "city")
+
+
+def test_related_to_a_broken_file_is_not_an_error(write: WriteFile, content: Path) -> None:
+    """A link to an article that exists but is broken is not reported twice."""
+    write("2025/zz-broken.md", "---\ntitle: x\n---\n")
+    write("2025/zz-linker.md", GOOD.replace("tags:", "related: [zz-broken]\ntags:"))
+    assert [p.path for p in load(content).problems] == ["2025/zz-broken.md"] * 2
+
+
+@pytest.mark.parametrize(
+    ("site_yaml", "line", "message"),
+    [
+        ("title: T\nid_authority: x.org\n", 1, "'url' is missing"),
+        ("title: T\nurl: news.example.org\nid_authority: x.org\n", 2, "not an absolute web"),
+        ("title: T\nurl: https://x.org/\nid_authority: https://x.org/\n", 3, "not a domain"),
+        (
+            "title: T\nurl: https://x.org/\nid_authority: x.org\ntimezone: Mars/Base\n",
+            4,
+            "time zone",
+        ),
+        ("title: T\nurl: https://x.org/\nid_authority: x.org\nlanguage: English!\n", 4, "language"),
+        ("title: T\nurl: https://x.org/\nid_authority: x.org\nfeed_size: 0\n", 4, "at least 1"),
+        ("title: [T\n", 1, "cannot read it"),
+    ],
+)
+def test_broken_site_settings(content: Path, site_yaml: str, line: int, message: str) -> None:
+    """site.yaml errors stop the load with the line and the fix."""
+    (content / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        load(content)
+    problem = caught.value.problems[0]
+    assert (problem.path, problem.line) == ("site.yaml", line)
+    assert message in problem.message
+
+
+def test_site_defaults(content: Path) -> None:
+    """Only title, url and id_authority are required; the rest has defaults."""
+    site_yaml = "title: T\nurl: https://x.org/news\nid_authority: x.org\n"
+    (content / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    site = load(content).site
+    assert (site.url, site.language, site.timezone_name, site.feed_size, site.ttl) == (
+        "https://x.org/news/",
+        "en",
+        "UTC",
+        50,
+        5,
+    )
