@@ -8,8 +8,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test check lint lock golden clean
 
+# Links in the served feeds point at this server, so a local reader can follow them.
 run: $(STAMP)
-	$(BIN)/feedsvc serve
+	FEEDSVC_BASE_URL=$${FEEDSVC_BASE_URL:-http://127.0.0.1:8000/} $(BIN)/feedsvc serve
 
 test: $(STAMP)
 	$(BIN)/ruff check feedsvc tests

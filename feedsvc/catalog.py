@@ -23,7 +23,7 @@ class Link:
     title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key for caches
 class Catalog:
     """Published articles newest first, with indexes; drafts and scheduled ones held apart."""
 

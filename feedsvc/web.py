@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+import functools
 
+from flask import Blueprint, Response, abort, current_app, redirect, render_template
+from werkzeug.wrappers import Response as BaseResponse
+
+from feedsvc import feeds
 from feedsvc.catalog import Catalog
 from feedsvc.live import Library
+from feedsvc.markup import render
 
 bp = Blueprint("feedsvc", __name__)
 
@@ -18,5 +23,64 @@ def catalog() -> Catalog:
 
 @bp.get("/")
 def home() -> str:
-    """The front page: recent articles and the authors."""
-    return render_template("home.html", catalog=catalog())
+    """The front page: the site's feed as a page, the authors, the feed links."""
+    current = catalog()
+    return render_template("home.html", catalog=current, feed=feeds.site_feed(current))
+
+
+@bp.get("/authors/<slug>/")
+def author(slug: str) -> str:
+    """An author's page: bio, and their feed as readers see it."""
+    current = catalog()
+    feed = feeds.author_feed(current, slug) or abort(404, "No such author.")
+    person = current.authors[slug]
+    bio = render(person.bio, current.site.author_url(slug))
+    return render_template("author.html", catalog=current, feed=feed, author=person, bio=bio)
+
+
+@bp.get("/articles/<slug>/")
+def article(slug: str) -> str | BaseResponse:
+    """An article with its author box and related links; old slugs redirect."""
+    current = catalog()
+    if slug in current.aliases:
+        return redirect(current.site.article_url(current.aliases[slug]), 301)
+    found = current.by_slug.get(slug) or abort(404, "No such article.")
+    entry = feeds.entry(current, found)
+    body = feeds.article_html(found, current.site)
+    bios = {a.slug: render(a.bio, current.site.author_url(a.slug)) for a in entry.authors}
+    return render_template("article.html", catalog=current, entry=entry, body=body, bios=bios)
+
+
+@bp.get("/<any(rss, atom):fmt>.xml")
+def site_feed(fmt: str) -> Response:
+    """The whole site's feed."""
+    return _feed_response(catalog(), None, fmt)
+
+
+@bp.get("/authors/<slug>/<any(rss, atom):fmt>.xml")
+def author_feed(slug: str, fmt: str) -> Response:
+    """One author's feed."""
+    current = catalog()
+    if slug not in current.authors:
+        abort(404, "No such author.")
+    return _feed_response(current, slug, fmt)
+
+
+def _feed_response(current: Catalog, author_slug: str | None, fmt: str) -> Response:
+    body = render_feed(current, author_slug, fmt)
+    return Response(body, content_type=f"{feeds.FORMATS[fmt]}; charset=utf-8")
+
+
+@functools.lru_cache(maxsize=512)
+def render_feed(current: Catalog, author_slug: str | None, fmt: str) -> bytes:
+    """A feed's bytes; cached per catalog, since a catalog never changes."""
+    feed = feeds.author_feed(current, author_slug) if author_slug else feeds.site_feed(current)
+    assert feed is not None  # the view checked the author
+    return feeds.WRITERS[fmt](feed)
+
+
+@bp.app_errorhandler(404)
+def not_found(error: Exception) -> tuple[str, int]:
+    """A short readable page; it names nothing unpublished."""
+    message = getattr(error, "description", "Not found.")
+    return render_template("404.html", catalog=catalog(), message=message), 404

@@ -1,0 +1,258 @@
+"""Feeds built from the sample: valid, complete, deterministic; feedgen's quirks handled."""
+
+from __future__ import annotations
+
+import locale
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import SAMPLE, WriteFile
+from feedcheck import ATOM, check_atom, check_rss
+from lxml import etree
+
+from feedsvc import feeds
+from feedsvc.catalog import Catalog, build_catalog
+from feedsvc.loading import load
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+AUTHORS = ["j-williams", "m-okafor", "s-lindqvist"]
+
+
+def catalog_of(root: Path = SAMPLE, now: datetime = NOW) -> Catalog:
+    """The catalog of a content folder at `now`."""
+    loaded = load(root)
+    return build_catalog(loaded.site, loaded.authors, loaded.articles, now)
+
+
+def every_feed(catalog: Catalog) -> list[feeds.Feed]:
+    """The site's feed and each author's."""
+    found = [feeds.author_feed(catalog, slug) for slug in AUTHORS]
+    return [feeds.site_feed(catalog), *(f for f in found if f)]
+
+
+@pytest.mark.parametrize("who", [None, *AUTHORS])
+def test_every_feed_is_valid_in_both_formats(who: str | None) -> None:
+    """Each feed passes the RSS 2.0 and Atom checks, with the same entries in each."""
+    catalog = catalog_of()
+    feed = feeds.author_feed(catalog, who) if who else feeds.site_feed(catalog)
+    assert feed is not None
+    rss, atom = check_rss(feeds.rss(feed)), check_atom(feeds.atom(feed))
+    assert [e.id for e in rss.entries] == [e.id for e in atom.entries]
+    assert len(atom.entries) == len(feed.entries) > 0
+
+
+def test_site_feed_entries() -> None:
+    """Newest first, no drafts, no scheduled; each entry complete."""
+    parsed = feedparser.parse(feeds.atom(feeds.site_feed(catalog_of())))
+    slugs = [e.link.rstrip("/").rsplit("/", 1)[-1] for e in parsed.entries]
+    assert "harbor-seawall-council-vote" not in slugs  # draft
+    assert "harbor-tricentennial-festival" not in slugs  # scheduled for 2031
+    dates = [e.published_parsed for e in parsed.entries]
+    assert dates == sorted(dates, reverse=True)
+    summit = parsed.entries[slugs.index("trump-putin-budapest-summit")]
+    assert summit.id == "tag:news.example.org,2025-10-16:trump-putin-budapest-summit"
+    assert summit.published == "2025-10-16T22:30:00+00:00"
+    assert [t.term for t in summit.tags] == ["politics", "diplomacy", "russia", "ukraine"]
+    assert summit.authors == [
+        {
+            "name": "J. Williams",
+            "email": "jwilliams@news.example.org",
+            "href": "https://news.example.org/authors/j-williams/",
+        }
+    ]
+    assert (
+        summit.content[0]
+        .value.rstrip()
+        .endswith(
+            '<h2>Related</h2>\n<ul><li><a href="https://news.example.org/articles/john-bolton-indicted/">'
+            "Former National Security Adviser John Bolton Indicted Over Classified Documents</a></li></ul>"
+        )
+    )
+
+
+def test_feed_level_fields() -> None:
+    """Title, subtitle, self and alternate links, language, logo, icon, updated."""
+    catalog = catalog_of()
+    feed = feeds.author_feed(catalog, "m-okafor")
+    assert feed is not None
+    parsed = feedparser.parse(feeds.atom(feed)).feed
+    assert parsed.title == "Maya Okafor — The Harbor Ledger"
+    assert parsed.subtitle == "Articles by Maya Okafor in The Harbor Ledger"
+    links = {(x.rel, x.href) for x in parsed.links}
+    assert ("self", "https://news.example.org/authors/m-okafor/atom.xml") in links
+    assert ("alternate", "https://news.example.org/authors/m-okafor/") in links
+    assert parsed.id == "https://news.example.org/authors/m-okafor/atom.xml"
+    assert (parsed.logo, parsed.icon) == (
+        "https://news.example.org/static/logo.png",
+        "https://news.example.org/static/icon.png",
+    )
+    assert parsed.updated == max(e.updated for e in feed.entries).isoformat()
+    rss = feedparser.parse(feeds.rss(feed)).feed
+    assert (rss.language, rss.ttl, rss.link) == (
+        "en",
+        "5",
+        "https://news.example.org/authors/m-okafor/",
+    )
+
+
+def test_co_authored_article_is_in_both_feeds_with_both_authors() -> None:
+    """A co-authored article lists every author and appears in each author's feed."""
+    catalog = catalog_of()
+    for slug in ("m-okafor", "s-lindqvist"):
+        feed = feeds.author_feed(catalog, slug)
+        assert feed is not None
+        garden = next(e for e in feed.entries if e.slug == "community-garden-harvest")
+        assert [a.slug for a in garden.authors] == ["m-okafor", "s-lindqvist"]
+
+
+def test_name_only_author_does_not_vanish_from_rss() -> None:
+    """RSS <author> needs an e-mail; a name-only author is still there as dc:creator."""
+    feed = feeds.author_feed(catalog_of(), "m-okafor")
+    assert feed is not None
+    root = etree.fromstring(feeds.rss(feed))
+    for item in root.iter("item"):
+        creators = item.findall("{http://purl.org/dc/elements/1.1/}creator")
+        assert "Maya Okafor" in [c.text for c in creators]
+
+
+def test_derived_summary_is_plain_text_cut_at_a_word() -> None:
+    """An article without `summary` gets one from its body: plain text, whole words."""
+    catalog = catalog_of()
+    entry = feeds.entry(catalog, catalog.by_slug["john-bolton-indicted"])
+    assert "<" not in entry.summary and "\n" not in entry.summary
+    assert len(entry.summary) <= 280
+    assert entry.summary.endswith(" …")
+    body_words = feeds.article_html(catalog.by_slug["john-bolton-indicted"], catalog.site)
+    assert entry.summary.removesuffix(" …").split()[-1] in body_words
+
+
+def test_image_and_related_links_are_machine_readable() -> None:
+    """The image is media:content; an external related link keeps its title."""
+    catalog = catalog_of()
+    entry = feeds.entry(catalog, catalog.by_slug["science-museum-tides-exhibit"])
+    feed = feeds.Feed(
+        "https://news.example.org/",
+        "T",
+        "S",
+        catalog.site,
+        NOW,
+        (entry,),
+    )
+    atom = etree.fromstring(feeds.atom(feed))
+    related = atom.findall(f"{ATOM}entry/{ATOM}link[@rel='related']")
+    assert [(x.get("href"), x.get("title")) for x in related] == [
+        ("https://tidesandcurrents.noaa.gov/", "NOAA Tides & Currents")
+    ]
+    media = atom.find(".//{http://search.yahoo.com/mrss/}content")
+    assert media is not None and media.get("url") == "https://news.example.org/static/harbor.jpg"
+
+
+def test_feed_size_limits_entries(content: Path) -> None:
+    """Only the newest `feed_size` entries are shown."""
+    site = (content / "site.yaml").read_text(encoding="utf-8")
+    (content / "site.yaml").write_text(
+        site.replace("feed_size: 50", "feed_size: 3"), encoding="utf-8"
+    )
+    catalog = catalog_of(content)
+    assert [e.slug for e in feeds.site_feed(catalog).entries] == [
+        a.slug for a in catalog.articles[:3]
+    ]
+
+
+def test_scheduled_article_enters_at_its_time() -> None:
+    """The same content, later: the scheduled article is now the newest entry."""
+    catalog = catalog_of(now=datetime(2031, 6, 1, 9, 0, tzinfo=UTC))
+    assert feeds.site_feed(catalog).entries[0].slug == "harbor-tricentennial-festival"
+
+
+def test_bytes_depend_only_on_content() -> None:
+    """Two catalogs of the same content, built at different times, give identical bytes."""
+    first, later = catalog_of(now=NOW), catalog_of(now=datetime(2027, 5, 5, tzinfo=UTC))
+    for a, b in zip(every_feed(first), every_feed(later), strict=True):
+        assert feeds.rss(a) == feeds.rss(b)
+        assert feeds.atom(a) == feeds.atom(b)
+
+
+def test_empty_author_feed_is_valid_and_fixed(write: WriteFile, content: Path) -> None:
+    """An author with nothing published has a valid, empty feed with a fixed date."""
+    write("authors/new-hire.md", "---\nname: New Hire\n---\nJust joined.\n")
+    feed = feeds.author_feed(catalog_of(content), "new-hire")
+    assert feed is not None and feed.entries == ()
+    check_atom(feeds.atom(feed))
+    assert feed.updated == feeds.EMPTY_FEED_UPDATED
+
+
+def test_xml_illegal_characters_and_cdata_end_are_harmless(write: WriteFile, content: Path) -> None:
+    """Control characters are dropped; `]]>` and `&nbsp;` in a body stay valid XML."""
+    write(
+        "2025/zz-odd-bytes.md",
+        '---\ntitle: "Bell \\a and \\x0b tab"\nauthor: j-williams\ndate: 2025-12-01\n---\n'
+        "Text with ]]> and &nbsp; and a \x0c form feed.\n",
+    )
+    catalog = catalog_of(content)
+    feed = feeds.site_feed(catalog)
+    for body in (feeds.rss(feed), feeds.atom(feed)):
+        parsed = feedparser.parse(body)
+        assert parsed.bozo == 0
+        assert parsed.entries[0].title == "Bell  and  tab"
+
+
+def test_unsafe_html_is_removed_and_links_made_absolute(write: WriteFile, content: Path) -> None:
+    """Scripts, iframes, on* attributes and javascript: URLs never reach a feed."""
+    write(
+        "2025/zz-unsafe.md",
+        """
+        ---
+        title: Unsafe
+        author: j-williams
+        date: 2025-12-01
+        ---
+        <script>alert(1)</script><iframe src="https://e.org/"></iframe>
+        <a href="javascript:alert(1)" onclick="x()">bad</a> [rel](notes/) ![pic](/static/a.png)
+        """,
+    )
+    catalog = catalog_of(content)
+    html = feeds.entry(catalog, catalog.by_slug["zz-unsafe"]).content
+    check_atom(feeds.atom(feeds.site_feed(catalog)))
+    assert "alert" not in html and "onclick" not in html and "iframe" not in html
+    assert 'href="https://news.example.org/articles/zz-unsafe/notes/"' in html
+    assert 'src="https://news.example.org/static/a.png"' in html
+
+
+# --- feedgen 1.0.0's quirks, each handled on purpose -----------------------------------
+
+
+def test_related_links_keep_rel_and_title_in_atom() -> None:
+    """feedgen #135 turns related links into extra alternates; ours keep rel and title."""
+    atom = etree.fromstring(feeds.atom(feeds.site_feed(catalog_of())))
+    for entry in atom.iter(f"{ATOM}entry"):
+        links = entry.findall(f"{ATOM}link")
+        assert sum(1 for x in links if x.get("rel", "alternate") == "alternate") == 1
+    related = atom.findall(f".//{ATOM}link[@rel='related']")
+    assert related and all(x.get("title") for x in related)
+
+
+def test_rss_channel_link_is_the_site_page() -> None:
+    """feedgen uses the last link added as the channel link: it is the HTML page."""
+    root = etree.fromstring(feeds.rss(feeds.site_feed(catalog_of())))
+    assert root.findtext("channel/link") == "https://news.example.org/"
+
+
+def test_entries_keep_catalog_order() -> None:
+    """feedgen prepends entries by default; they come out newest first."""
+    catalog = catalog_of()
+    parsed = feedparser.parse(feeds.rss(feeds.site_feed(catalog)))
+    assert [e.id for e in parsed.entries] == [a.id for a in catalog.articles]
+
+
+def test_rendering_never_touches_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """feedgen switches the process locale to format dates; ours never calls setlocale."""
+
+    def refuse(*args: object) -> str:
+        raise AssertionError("setlocale called while rendering")
+
+    monkeypatch.setattr(locale, "setlocale", refuse)
+    body = feeds.rss(feeds.site_feed(catalog_of()))
+    assert b"<pubDate>Sat, 15 Nov 2025 13:00:00 +0000</pubDate>" in body
