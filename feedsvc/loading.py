@@ -8,6 +8,8 @@ rendered here; bodies stay source text until a feed or page shows them.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,17 +64,83 @@ class Content:
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
 
 
+Stamp = tuple[int, int]  # (mtime in ns, size): a file is re-read only when this changes
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One content file, read on its own: what it holds (if usable) and its problems."""
+
+    path: str  # relative to the content folder, with '/'
+    stamp: Stamp
+    problems: tuple[Problem, ...] = ()
+    article: Article | None = None
+    author: Author | None = None
+    claimed_slug: str = ""  # the slug it takes even when broken, so links to it stay valid
+    lines: Mapping[str, int] = field(default_factory=dict)  # field → line, for later rules
+
+    def line(self, key: str) -> int:
+        """The line of a field, or 1."""
+        return self.lines.get(key, 1)
+
+
 def load(root: Path, base_url: str | None = None) -> Content:
     """Load a content folder; raise `SiteError` only if `site.yaml` is unusable.
 
     `base_url`, when given, replaces the `url` in `site.yaml` (`FEEDSVC_BASE_URL`).
     """
     site = load_site(root, base_url)
-    problems: list[Problem] = []
-    authors = dict(_load_authors(root, problems))
-    read = [read_article(rel, text, site) for rel, text in _article_files(root, problems)]
-    problems.extend(p for result in read for p in result.problems)
-    articles = link_articles(read, authors, problems)
+    stamps = scan(root)
+    return assemble(site, [read_file(root, rel, stamps[rel], site) for rel in sorted(stamps)])
+
+
+def scan(root: Path) -> dict[str, Stamp]:
+    """Every author and article file below `root`, with its stamp.
+
+    Names starting with '.' or '_' (editor files, drafts folders) are skipped.
+    """
+    stamps: dict[str, Stamp] = {}
+    base = len(str(root)) + 1
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith((".", "_"))]
+        prefix = folder[base:].replace(os.sep, "/")
+        for name in files:
+            if name.endswith(".md") and not name.startswith((".", "_")):
+                try:
+                    # os.stat on strings: pathlib costs ~2 µs a file, seconds at 100,000
+                    info = os.stat(os.path.join(folder, name))  # noqa: PTH116, PTH118
+                except OSError:
+                    continue  # gone since the listing: a later scan sees it
+                stamps[f"{prefix}/{name}" if prefix else name] = (info.st_mtime_ns, info.st_size)
+    return stamps
+
+
+def is_author_file(rel: str) -> bool:
+    """`authors/<slug>.md`, directly in the authors folder."""
+    return rel.startswith(AUTHORS_DIR + "/") and rel.count("/") == 1
+
+
+def read_file(root: Path, rel: str, stamp: Stamp, site: Site) -> FileRead:
+    """Read and check one author or article file on its own."""
+    text = _read_text(root, rel)
+    if isinstance(text, Problem):
+        return FileRead(rel, stamp, (text,), claimed_slug=fields.slugify(Path(rel).stem))
+    if is_author_file(rel):
+        problems: list[Problem] = []
+        author = read_author(rel, text, problems)
+        return FileRead(rel, stamp, tuple(problems), author=author)
+    return read_article(rel, text, site, stamp)
+
+
+def assemble(
+    site: Site, reads: Iterable[FileRead], last_good: Mapping[str, Article] | None = None
+) -> Content:
+    """Apply the rules across files to what was read; `last_good` stands in for broken files."""
+    reads = sorted(reads, key=lambda r: r.path)
+    problems = [p for r in reads for p in r.problems]
+    authors = {r.author.slug: r.author for r in reads if r.author}
+    article_reads = [r for r in reads if not is_author_file(r.path)]
+    articles = link_articles(article_reads, authors, problems, last_good or {})
     return Content(site, authors, articles, tuple(sorted(problems)))
 
 
@@ -195,14 +263,6 @@ def _positive(value: object, name: str) -> int:
 # --- authors/*.md ------------------------------------------------------------------
 
 
-def _load_authors(root: Path, problems: list[Problem]) -> Iterable[tuple[str, Author]]:
-    """Read every `authors/<slug>.md`, skipping (and reporting) broken ones."""
-    for rel, text in _read_files(root, sorted((root / AUTHORS_DIR).glob("*.md")), problems):
-        author = read_author(rel, text, problems)
-        if author:
-            yield author.slug, author
-
-
 def read_author(rel: str, text: str, problems: list[Problem]) -> Author | None:
     """Parse one author file; append its problems; None if it has an error."""
     document = _document(rel, text, problems)
@@ -222,28 +282,13 @@ def read_author(rel: str, text: str, problems: list[Problem]) -> Author | None:
 # --- articles -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReadResult:
-    """One article file, read on its own: the article (if usable) and its problems."""
-
-    path: str
-    article: Article | None
-    problems: tuple[Problem, ...]
-    claimed_slug: str  # the slug it takes, even when broken, so links to it stay valid
-    lines: Mapping[str, int] = field(default_factory=dict)  # field → line, for later rules
-
-    def line(self, key: str) -> int:
-        """The line of a field, or 1."""
-        return self.lines.get(key, 1)
-
-
-def read_article(rel: str, text: str, site: Site) -> ReadResult:
+def read_article(rel: str, text: str, site: Site, stamp: Stamp = (0, 0)) -> FileRead:
     """Parse and check one article file on its own (no cross-file rules)."""
     problems: list[Problem] = []
     fallback_slug = fields.slugify(Path(rel).stem)
     document = _document(rel, text, problems)
     if document is None:
-        return ReadResult(rel, None, tuple(problems), fallback_slug)
+        return FileRead(rel, stamp, tuple(problems), claimed_slug=fallback_slug)
     found = _Fields(rel, document, problems, ARTICLE_FIELDS)
     slug = found.optional("slug", fields.slug) or fallback_slug
     title = found.required("title", fields.text)
@@ -260,7 +305,7 @@ def read_article(rel: str, text: str, site: Site) -> ReadResult:
         "draft": found.optional("draft", fields.flag) or False,
     }
     if found.failed or title is None or authors is None or published is None:
-        return ReadResult(rel, None, tuple(problems), slug, document.lines)
+        return FileRead(rel, stamp, tuple(problems), claimed_slug=slug, lines=document.lines)
     if updated is None:
         updated = published
     elif updated < published:
@@ -274,11 +319,12 @@ def read_article(rel: str, text: str, site: Site) -> ReadResult:
         published=published,
         updated=updated,
         source=rel,
+        digest=hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(),
         body=document.body,
         aliases=aliases,
         **extra,
     )
-    return ReadResult(rel, article, tuple(problems), slug, document.lines)
+    return FileRead(rel, stamp, tuple(problems), article, claimed_slug=slug, lines=document.lines)
 
 
 def tag_id(site: Site, published: datetime, first_slug: str) -> str:
@@ -298,26 +344,37 @@ def _date(value: object, site: Site, found: _Fields, name: str) -> datetime:
 
 
 def link_articles(
-    results: Iterable[ReadResult], authors: Mapping[str, Author], problems: list[Problem]
+    reads: Iterable[FileRead],
+    authors: Mapping[str, Author],
+    problems: list[Problem],
+    last_good: Mapping[str, Article],
 ) -> tuple[Article, ...]:
-    """Apply the rules that span files: authors exist, slugs and ids unique, links resolve."""
-    results = sorted(results, key=lambda r: r.path)
-    claimed = {r.claimed_slug for r in results}
+    """Apply the rules that span files: authors exist, slugs and ids unique, links resolve.
+
+    A file whose current version fails keeps its last good version, if it had one.
+    """
+    reads = sorted(reads, key=lambda r: r.path)
+    claimed = {r.claimed_slug for r in reads}
     owners: dict[str, str] = {}  # slug, alias or id → the file that has it
-    kept: list[ReadResult] = []
-    for result in results:
-        article = result.article
-        if article is None:
-            continue
-        claimed.update(article.aliases)
-        errors = [*_author_errors(article, authors), *_uniqueness_errors(article, owners)]
-        for key, message, hint in errors:
-            problems.append(_error(result.path, result.line(key), message, hint, key))
-        if not errors:
-            for key in (article.slug, *article.aliases, article.id):
-                owners[key] = result.path
-            kept.append(result)
-    return tuple(r.article for r in kept if r.article and not _dangling(r, claimed, problems))
+    kept: list[tuple[FileRead, Article]] = []
+    for read in reads:
+        for candidate in dict.fromkeys(x for x in (read.article, last_good.get(read.path)) if x):
+            claimed.update(candidate.aliases)
+            errors = [*_author_errors(candidate, authors), *_uniqueness_errors(candidate, owners)]
+            if candidate is read.article:
+                for key, message, hint in errors:
+                    problems.append(_error(read.path, read.line(key), message, hint, key))
+            if not errors:
+                for key in (candidate.slug, *candidate.aliases, candidate.id):
+                    owners[key] = read.path
+                kept.append((read, candidate))
+                if candidate is not read.article:
+                    problems.append(_warning(read.path, 1, KEPT, "fix the errors above"))
+                break
+    return tuple(a for r, a in kept if not _dangling(r, a, claimed, problems))
+
+
+KEPT = "the last good version of this file is served until its errors are fixed"
 
 
 def _author_errors(
@@ -354,15 +411,14 @@ def _uniqueness_errors(
             )
 
 
-def _dangling(result: ReadResult, claimed: set[str], problems: list[Problem]) -> bool:
+def _dangling(read: FileRead, article: Article, claimed: set[str], problems: list[Problem]) -> bool:
     """Report `related` slugs that no article file has; True if there are any."""
-    assert result.article is not None
-    missing = [r.slug for r in result.article.related if r.slug and r.slug not in claimed]
+    missing = [r.slug for r in article.related if r.slug and r.slug not in claimed]
     for slug in missing:
         close = difflib.get_close_matches(slug, claimed, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "use an existing article's slug"
         message = f"related article '{slug}' does not exist"
-        problems.append(_error(result.path, result.line("related"), message, hint, "related"))
+        problems.append(_error(read.path, read.line("related"), message, hint, "related"))
     return bool(missing)
 
 
@@ -434,41 +490,24 @@ def _unknown_fields(
     return problems
 
 
-def _article_files(root: Path, problems: list[Problem]) -> Iterable[tuple[str, str]]:
-    """Every article file below `root`, as (relative path, text)."""
-    authors = root / AUTHORS_DIR
-    paths = sorted(
-        path
-        for path in root.rglob("*.md")
-        if path.parent != authors
-        and not any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
-    )
-    return _read_files(root, paths, problems)
-
-
-def _read_files(
-    root: Path, paths: Iterable[Path], problems: list[Problem]
-) -> Iterable[tuple[str, str]]:
-    """Decode each file as UTF-8, reporting the ones that cannot be read."""
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            problems.append(_error(rel, 1, f"cannot read the file: {error.strerror}", "check it"))
-            continue
-        try:
-            yield rel, data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            problems.append(
-                _error(
-                    rel,
-                    line,
-                    f"the file is not UTF-8 (byte 0x{data[error.start]:02x})",
-                    "save the file as UTF-8 in your editor",
-                )
-            )
+def _read_text(root: Path, rel: str) -> str | Problem:
+    """A file's text, decoded as UTF-8 (a BOM is fine), or the problem reading it."""
+    try:
+        data = (root / rel).read_bytes()
+    except OSError as error:
+        return _error(
+            rel, 1, f"cannot read the file: {error.strerror}", "check it exists and is readable"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return _error(
+            rel,
+            line,
+            f"the file is not UTF-8 (byte 0x{data[error.start]:02x})",
+            "save the file as UTF-8 in your editor",
+        )
 
 
 def _error(path: str, line: int, message: str, hint: str, key: str | None = None) -> Problem:

@@ -77,6 +77,7 @@ class Article:
     published: datetime  # aware, UTC
     updated: datetime  # aware, UTC; never before `published`
     source: str  # path relative to the content folder, for messages
+    digest: str  # SHA-1 of the file's text: the same content has the same digest everywhere
     body: str = ""
     summary: str | None = None
     tags: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import WriteFile
 
-from feedsvc.loading import SiteError, load
+from feedsvc.loading import SiteError, assemble, load, read_file, scan
 from feedsvc.model import Problem, Severity
 
 GOOD = """\
@@ -249,3 +249,20 @@ def test_site_defaults(content: Path) -> None:
         50,
         5,
     )
+
+
+def test_broken_new_version_keeps_the_last_good_one(write: WriteFile, content: Path) -> None:
+    """Given the last good articles, a file whose new version is broken keeps its old one."""
+    site = load(content).site
+    good = {a.source: a for a in load(content).articles}
+    write("2025/john-bolton-indicted.md", "---\ntitle: [half-saved\n")
+    write("2025/riverside-library-extends-hours.md", GOOD.replace("j-williams", "nobody"))
+    reads = [read_file(content, rel, stamp, site) for rel, stamp in scan(content).items()]
+    served = {a.source: a for a in assemble(site, reads, good).articles}
+    for rel in ("2025/john-bolton-indicted.md", "2025/riverside-library-extends-hours.md"):
+        assert served[rel] is good[rel]
+    problems = assemble(site, reads, good).problems
+    assert [p.severity for p in problems if p.path == "2025/john-bolton-indicted.md"] == [
+        "error",
+        "warning",
+    ]
