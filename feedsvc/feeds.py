@@ -16,6 +16,7 @@ feedgen 1.0.0 needs four things handled, each locked by a test:
 from __future__ import annotations
 
 import email.utils
+import mimetypes
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -120,6 +121,7 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     authors = tuple(catalog.authors[slug] for slug in article.authors)
     related = catalog.related.get(article.slug, ())
     body = article_html(article, site)
+    image = site.absolute(article.image) if article.image else None
     return Entry(
         id=article.id,
         slug=article.slug,
@@ -129,10 +131,10 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         updated=article.updated,
         authors=authors,
         author_uris=tuple(a.url or site.author_url(a.slug) for a in authors),
-        summary=article.summary or summarize(body),
-        content=body + related_html(related),
+        summary=article.summary or summarize(article.body),
+        content=image_html(image) + body + related_html(related),
         categories=article.tags,
-        image=site.absolute(article.image) if article.image else None,
+        image=image,
         related=related,
     )
 
@@ -140,6 +142,11 @@ def entry(catalog: Catalog, article: Article) -> Entry:
 def article_html(article: Article, site: Site) -> str:
     """An article's body as HTML, links resolved against its page."""
     return render(article.body, site.article_url(article.slug))
+
+
+def image_html(url: str | None) -> str:
+    """The lead image, first in the content: most readers ignore media:content."""
+    return f'<p><img src="{escape(url)}" alt=""></p>\n' if url else ""
 
 
 def related_html(links: Iterable[Link]) -> str:
@@ -169,7 +176,7 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     site = feed.site
     fg = FeedGenerator()
     fg.register_extension("related", _RelatedLinks, _RelatedLinks, atom=True, rss=True)
-    fg.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS names without e-mail
+    fg.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS <author> needs an e-mail
     fg.load_extension("media", atom=True, rss=True)  # media:content for the article image
     fg.id(feed.url("atom"))
     fg.title(xml_text(feed.title))
@@ -180,18 +187,21 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     fg.updated(feed.updated)
     fg.generator(GENERATOR)
     fg.ttl(site.ttl)
-    if site.logo:
-        fg.logo(site.logo)
-    if site.icon:
-        fg.icon(site.icon)
+    if fmt == "atom":
+        if site.logo:
+            fg.logo(site.logo)
+        if site.icon:
+            fg.icon(site.icon)
+    elif site.icon or site.logo:
+        fg.image(site.icon or site.logo)  # RSS caps <image> at 144 px wide: the icon fits
     if site.copyright:
         fg.rights(xml_text(site.copyright))
     for item in feed.entries:
-        _add_entry(fg, item)
+        _add_entry(fg, item, fmt)
     return fg
 
 
-def _add_entry(fg: FeedGenerator, item: Entry) -> None:
+def _add_entry(fg: FeedGenerator, item: Entry, fmt: str) -> None:
     """Append one entry (feedgen prepends unless told)."""
     fe = fg.add_entry(order="append")
     fe.id(item.id)
@@ -199,17 +209,22 @@ def _add_entry(fg: FeedGenerator, item: Entry) -> None:
     fe.link(href=item.link, rel="alternate", type="text/html")
     fe.published(item.published)
     fe.updated(item.updated)
-    for author, uri in zip(item.authors, item.author_uris, strict=True):
-        person = {"name": xml_text(author.name), "uri": uri}
-        fe.author({**person, "email": author.email} if author.email else person)
-    fe.dc.dc_creator([xml_text(a.name) for a in item.authors])
-    fe.summary(xml_text(item.summary))
-    fe.description(xml_text(item.summary))
+    if fmt == "atom":
+        for author, uri in zip(item.authors, item.author_uris, strict=True):
+            person = {"name": xml_text(author.name), "uri": uri}
+            fe.author({**person, "email": author.email} if author.email else person)
+        fe.summary(xml_text(item.summary))  # type text: escaped by the XML writer
+    else:
+        # One dc:creator per author; RSS <author> as well would repeat each name, and
+        # two of them in an item are invalid.
+        fe.dc.dc_creator([xml_text(a.name) for a in item.authors])
+        fe.description(escape(xml_text(item.summary), quote=False))  # RSS: HTML
     fe.content(xml_text(item.content), type="html")
     for tag in item.categories:
         fe.category(term=xml_text(tag))
     if item.image:
-        fe.media.content(url=item.image, medium="image", group=None)
+        kind = mimetypes.guess_type(item.image)[0] or "image/jpeg"
+        fe.media.content(url=item.image, medium="image", type=kind, group=None)
     fe.related.links = item.related
 
 

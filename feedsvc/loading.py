@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -304,6 +305,8 @@ def read_article(rel: str, text: str, site: Site, stamp: Stamp = (0, 0)) -> File
         "image": found.optional("image", fields.link),
         "draft": found.optional("draft", fields.flag) or False,
     }
+    if title and _LOOKS_LIKE_HTML.search(title):
+        found.warn("title", "the title contains HTML or an entity", "write titles as plain text")
     if found.failed or title is None or authors is None or published is None:
         return FileRead(rel, stamp, tuple(problems), claimed_slug=slug, lines=document.lines)
     if updated is None:
@@ -374,6 +377,8 @@ def link_articles(
     return tuple(a for r, a in kept if not _dangling(r, a, claimed, problems))
 
 
+# Titles are plain text in every feed: markup would show as literal tags.
+_LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!]|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 KEPT = "the last good version of this file is served until its errors are fixed"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 import textwrap
 
@@ -47,6 +48,13 @@ def plain_text(fragment: str) -> str:
     return " ".join(text.split())
 
 
-def summarize(fragment: str, length: int = SUMMARY_LENGTH) -> str:
-    """A plain-text summary of an HTML fragment, cut at a word boundary."""
-    return textwrap.shorten(plain_text(fragment), width=length, placeholder=" …")
+def summarize(markdown: str, length: int = SUMMARY_LENGTH) -> str:
+    """A plain-text summary from a body's paragraphs (not its headings), cut at a word."""
+    tokens = _MARKDOWN.parse(xml_text(markdown))
+    paragraphs = [
+        inline.content
+        for opening, inline in itertools.pairwise(tokens)
+        if opening.type == "paragraph_open" and inline.type == "inline"
+    ]
+    html_text = _MARKDOWN.renderInline("\n\n".join(paragraphs))
+    return textwrap.shorten(plain_text(html_text), width=length, placeholder=" …")

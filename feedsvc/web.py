@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_from_directory,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from feedsvc import feeds
@@ -13,6 +21,7 @@ from feedsvc.live import Library
 from feedsvc.markup import render
 
 bp = Blueprint("feedsvc", __name__)
+MEDIA_DIR = "media"
 
 
 def catalog() -> Catalog:
@@ -49,6 +58,13 @@ def article(slug: str) -> str | BaseResponse:
     body = feeds.article_html(found, current.site)
     bios = {a.slug: render(a.bio, current.site.author_url(a.slug)) for a in entry.authors}
     return render_template("article.html", catalog=current, entry=entry, body=body, bios=bios)
+
+
+@bp.get("/media/<path:name>")
+def media(name: str) -> Response:
+    """Images and other files that articles use, from the content folder's `media/`."""
+    library: Library = current_app.extensions["feedsvc"]
+    return send_from_directory(library.root.resolve() / MEDIA_DIR, name)
 
 
 @bp.get("/<any(rss, atom):fmt>.xml")

@@ -128,25 +128,53 @@ def test_derived_summary_is_plain_text_cut_at_a_word() -> None:
     assert entry.summary.removesuffix(" …").split()[-1] in body_words
 
 
-def test_image_and_related_links_are_machine_readable() -> None:
-    """The image is media:content; an external related link keeps its title."""
+def test_image_is_shown_and_machine_readable() -> None:
+    """The image leads the content (most readers ignore media:) and is media:content too."""
     catalog = catalog_of()
     entry = feeds.entry(catalog, catalog.by_slug["science-museum-tides-exhibit"])
-    feed = feeds.Feed(
-        "https://news.example.org/",
-        "T",
-        "S",
-        catalog.site,
-        NOW,
-        (entry,),
-    )
+    image = "https://news.example.org/media/harbor.png"
+    assert entry.content.startswith(f'<p><img src="{image}" alt=""></p>')
+    feed = feeds.Feed("https://news.example.org/", "T", "S", catalog.site, NOW, (entry,))
     atom = etree.fromstring(feeds.atom(feed))
     related = atom.findall(f"{ATOM}entry/{ATOM}link[@rel='related']")
     assert [(x.get("href"), x.get("title")) for x in related] == [
         ("https://tidesandcurrents.noaa.gov/", "NOAA Tides & Currents")
     ]
     media = atom.find(".//{http://search.yahoo.com/mrss/}content")
-    assert media is not None and media.get("url") == "https://news.example.org/static/harbor.jpg"
+    assert media is not None
+    assert (media.get("url"), media.get("type"), media.get("medium")) == (
+        image,
+        "image/png",
+        "image",
+    )
+
+
+def test_rss_names_each_author_once() -> None:
+    """RSS: one dc:creator per author and no <author>, so readers show each name once."""
+    root = etree.fromstring(feeds.rss(feeds.site_feed(catalog_of())))
+    garden = next(i for i in root.iter("item") if "garden" in (i.findtext("link") or ""))
+    creators = garden.findall("{http://purl.org/dc/elements/1.1/}creator")
+    assert [c.text for c in creators] == ["Maya Okafor", "Sven Lindqvist"]
+    assert root.find(".//item/author") is None
+    parsed = feedparser.parse(feeds.rss(feeds.site_feed(catalog_of())))
+    assert all(len(e.authors) == len({a.name for a in e.authors}) for e in parsed.entries)
+
+
+def test_summary_is_plain_text_everywhere(write: WriteFile, content: Path) -> None:
+    """A summary with markup-like text stays text: escaped in RSS, headings left out."""
+    write(
+        "2025/zz-code.md",
+        "---\ntitle: Code\nauthor: j-williams\ndate: 2025-12-01\n---\n"
+        "# A heading\n\nUse `<script>` & friends.\n\n## Another\n\nMore text.\n",
+    )
+    catalog = catalog_of(content)
+    entry = feeds.entry(catalog, catalog.by_slug["zz-code"])
+    assert entry.summary == "Use <script> & friends. More text."
+    one = feeds.Feed("https://news.example.org/", "T", "S", catalog.site, NOW, (entry,))
+    atom = feedparser.parse(feeds.atom(one)).entries[0].summary_detail
+    assert (atom.type, atom.value) == ("text/plain", "Use <script> & friends. More text.")
+    rss = feedparser.parse(feeds.rss(one)).entries[0].summary_detail  # HTML, shown as text
+    assert (rss.type, rss.value) == ("text/html", "Use &lt;script&gt; &amp; friends. More text.")
 
 
 def test_feed_size_limits_entries(content: Path) -> None:

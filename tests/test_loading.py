@@ -266,3 +266,12 @@ def test_broken_new_version_keeps_the_last_good_one(write: WriteFile, content: P
         "error",
         "warning",
     ]
+
+
+@pytest.mark.parametrize("title", ["A <em>bold</em> plan", "AT&amp;T merger", "Caf&#233; opens"])
+def test_title_with_markup_is_a_warning(write: WriteFile, content: Path, title: str) -> None:
+    """Titles are plain text in feeds: markup or entities in one are flagged at its line."""
+    write("2025/zz-title.md", GOOD.replace("A Good Article", f"'{title}'"))
+    problem = only_problem(content)
+    assert (problem.line, problem.severity) == (2, "warning")
+    assert "contains HTML" in problem.message

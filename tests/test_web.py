@@ -116,3 +116,18 @@ def test_broken_file_is_left_out_and_the_rest_served(write: WriteFile, content: 
         response = client.get(path)
         assert response.status_code == 200
         assert b"secret-scoop" not in response.data
+
+
+def test_article_page_offers_the_site_feed_first(client: FlaskClient) -> None:
+    """A browser subscribing from an article page gets the site's feed, then the authors'."""
+    tree = html.fromstring(client.get("/articles/community-garden-harvest/").data)
+    hrefs = [x.get("href") for x in tree.xpath("//head/link[@rel='alternate']")]
+    assert hrefs[0] == "https://news.example.org/rss.xml"
+    assert "https://news.example.org/authors/m-okafor/rss.xml" in hrefs
+
+
+def test_media_files_are_served(client: FlaskClient) -> None:
+    """Images under the content folder's media/ are served, and nothing outside it."""
+    response = client.get("/media/harbor.png")
+    assert (response.status_code, response.content_type) == (200, "image/png")
+    assert client.get("/media/../site.yaml").status_code == 404
