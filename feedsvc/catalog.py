@@ -6,6 +6,7 @@ a new load or a scheduled article going live builds a new one, swapped in whole.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,10 +35,26 @@ class Catalog:
     by_author: Mapping[str, tuple[Article, ...]]
     by_tag: Mapping[str, tuple[Article, ...]]
     aliases: Mapping[str, str]  # old slug → current slug, published articles only
-    related: Mapping[str, tuple[Link, ...]]  # slug → its links to show
     drafts: tuple[Article, ...]
     scheduled: tuple[Article, ...]  # soonest first
     as_of: datetime
+    version: str  # the same published content gives the same version in every process
+
+    def related(self, article: Article) -> tuple[Link, ...]:
+        """The article's related links to show; those to unpublished articles wait.
+
+        Resolved when asked, not at build time: only shown articles need them.
+        """
+        links = []
+        for link in article.related:
+            if link.url:
+                links.append(Link(link.url, link.title or link.url))
+                continue
+            slug = link.slug or ""
+            target = self.by_slug.get(self.aliases.get(slug, slug))
+            if target and target.slug != article.slug:
+                links.append(Link(self.site.article_url(target.slug), link.title or target.title))
+        return tuple(links)
 
     @property
     def next_release(self) -> datetime | None:
@@ -67,7 +84,6 @@ def build_catalog(
             by_author[slug].append(article)
         for tag in article.tags:
             by_tag[tag].append(article)
-    related = {a.slug: _resolve(site, a, by_slug, aliases) for a in published if a.related}
     return Catalog(
         site=site,
         authors=MappingProxyType(dict(authors)),
@@ -76,26 +92,19 @@ def build_catalog(
         by_author=_frozen(by_author),
         by_tag=_frozen(by_tag),
         aliases=MappingProxyType(aliases),
-        related=MappingProxyType(related),
         drafts=drafts,
         scheduled=scheduled,
         as_of=now,
+        version=_version(site, authors, published),
     )
 
 
-def _resolve(
-    site: Site, article: Article, by_slug: Mapping[str, Article], aliases: Mapping[str, str]
-) -> tuple[Link, ...]:
-    """The article's related links; links to unpublished articles are left out until they are."""
-    links = []
-    for link in article.related:
-        if link.url:
-            links.append(Link(link.url, link.title or link.url))
-            continue
-        target = by_slug.get(aliases.get(link.slug or "", link.slug or ""))
-        if target and target.slug != article.slug:
-            links.append(Link(site.article_url(target.slug), link.title or target.title))
-    return tuple(links)
+def _version(site: Site, authors: Mapping[str, Author], published: Iterable[Article]) -> str:
+    """A short digest of what the public sees: settings, authors, published articles."""
+    digest = hashlib.sha1(repr(site).encode(), usedforsecurity=False)
+    digest.update(repr(sorted(authors.items())).encode())
+    digest.update("\n".join(article.digest for article in published).encode())
+    return digest.hexdigest()[:16]
 
 
 def _frozen(index: Mapping[str, list[Article]]) -> Mapping[str, tuple[Article, ...]]:

@@ -73,25 +73,39 @@ def _plural(count: int, noun: str) -> str:
 @content_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(content: Path, host: str, port: int) -> None:
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
+@click.option("--debug", is_flag=True, help="Flask's development server, with reloading.")
+def serve(*, content: Path, host: str, port: int, workers: int, threads: int, debug: bool) -> None:
     """Serve the site and its feeds with gunicorn."""
-    from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only `serve` needs it
-
     from feedsvc import create_app  # noqa: PLC0415 - the factory imports this package's layers
 
+    config = {"CONTENT": str(content)}
     try:
-        app = create_app({"CONTENT": str(content)})
+        create_app({**config, "WATCH": "0"})  # fail here, clearly, if site.yaml is unusable
     except SiteError as error:
         raise click.ClickException(str(error)) from None
+    click.echo(f"Serving {content} on http://{host}:{port}/")
+    if debug:
+        create_app(config).run(host, port, debug=True)
+        return
+    from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only `serve` needs it
 
     class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
         def load_config(self) -> None:
-            options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": 1, "threads": 4}
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,  # gthread: keep-alive for pollers, one slow client per thread
+                "timeout": 30,
+                "graceful_timeout": 10,
+                "keepalive": 5,
+            }
             for key, value in options.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return app
+            # Called in each worker after the fork: each has its own watcher thread.
+            return create_app(config)
 
-    click.echo(f"Serving {content} on http://{host}:{port}/")
     Server().run()

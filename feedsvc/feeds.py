@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import mimetypes
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -90,7 +90,7 @@ class Feed:
 def site_feed(catalog: Catalog) -> Feed:
     """The whole site's newest articles."""
     site = catalog.site
-    return _feed(catalog, site.url, site.title, site.description, catalog.articles)
+    return _feed(catalog, site.url, site.title, site.description, shown(catalog, None))
 
 
 def author_feed(catalog: Catalog, slug: str) -> Feed | None:
@@ -99,18 +99,42 @@ def author_feed(catalog: Catalog, slug: str) -> Feed | None:
     if author is None:
         return None
     site = catalog.site
-    page = site.author_url(slug)
     title = f"{author.name} — {site.title}"
     subtitle = f"Articles by {author.name} in {site.title}"
-    return _feed(catalog, page, title, subtitle, catalog.by_author.get(slug, ()))
+    return _feed(catalog, site.author_url(slug), title, subtitle, shown(catalog, slug))
+
+
+def shown(catalog: Catalog, author: str | None) -> Sequence[Article]:
+    """The articles a feed shows: the newest `feed_size`, of one author or of all."""
+    articles = catalog.by_author.get(author, ()) if author else catalog.articles
+    return articles[: catalog.site.feed_size]
+
+
+def fingerprint(catalog: Catalog, author: str | None) -> Hashable:
+    """Everything a feed's bytes depend on, cheaply: equal fingerprints, equal feeds.
+
+    Lets a cache keep a feed across catalogs when what it shows did not change:
+    an edit to one author's article leaves other authors' feeds as they are.
+    """
+    return (
+        catalog.site,
+        catalog.authors.get(author) if author else None,
+        tuple(
+            (
+                article.digest,
+                tuple(catalog.authors[slug] for slug in article.authors),
+                catalog.related(article),
+            )
+            for article in shown(catalog, author)
+        ),
+    )
 
 
 def _feed(
     catalog: Catalog, page: str, title: str, subtitle: str, articles: Sequence[Article]
 ) -> Feed:
-    """The newest `feed_size` of `articles` as a feed."""
-    shown = articles[: catalog.site.feed_size]
-    entries = tuple(entry(catalog, article) for article in shown)
+    """`articles` as a feed."""
+    entries = tuple(entry(catalog, article) for article in articles)
     updated = max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)
     return Feed(page, title, subtitle, catalog.site, updated, entries)
 
@@ -119,7 +143,7 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     """An article as a feed entry."""
     site = catalog.site
     authors = tuple(catalog.authors[slug] for slug in article.authors)
-    related = catalog.related.get(article.slug, ())
+    related = catalog.related(article)
     body = article_html(article, site)
     image = site.absolute(article.image) if article.image else None
     return Entry(

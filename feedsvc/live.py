@@ -1,14 +1,35 @@
-"""The content the service is showing now: one load, and the catalog for the current moment."""
+"""The content being served, kept current: re-read what changes, swap in whole catalogs.
+
+One `Library` per process. It reads the content folder once (or takes what a
+previous run cached), then re-reads only the files whose stamp changed when
+the watcher reports a change. Requests never see a half-built catalog: a new
+one is built aside and swapped in with a single assignment.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feedsvc.cache import ContentCache
 from feedsvc.catalog import Catalog, build_catalog
-from feedsvc.loading import Content, load
+from feedsvc.loading import (
+    SITE_FILE,
+    Content,
+    FileRead,
+    SiteError,
+    Stamp,
+    assemble,
+    is_source,
+    load_site,
+    read_file,
+    scan,
+)
+from feedsvc.model import Article, Problem, Site
 
 log = logging.getLogger(__name__)
 
@@ -19,31 +40,156 @@ def utc_now() -> datetime:
 
 
 class Library:
-    """Holds the loaded content and hands out the catalog as of now.
-
-    A catalog is rebuilt only when a scheduled article's time comes, so a
-    request normally costs one comparison. Readers get whole catalogs: a new
-    one is built aside and swapped in with a single assignment.
-    """
+    """The loaded content and the catalog as of now, refreshed as files change."""
 
     def __init__(
         self,
         root: Path,
         base_url: str | None = None,
+        *,
+        cache: ContentCache | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.root = root
+        self.base_url = base_url
         self.clock = clock
-        self.content: Content = load(root, base_url)
-        for problem in self.content.problems:
-            log.warning("%s", problem.format())
+        self.cache = cache
+        self._lock = threading.Lock()  # one refresh at a time; readers never wait
+        self._site: Site = load_site(root, base_url)  # no site, no service: raises SiteError
+        self._site_stamp = _stamp(root / SITE_FILE)
+        self._site_problems: tuple[Problem, ...] = ()
+        self._reads: dict[str, FileRead] = {}
+        self._served: dict[str, Article] = {}  # path → the version in the feeds (last good)
+        self._logged: set[Problem] = set()
+        if cache:
+            self._reads, self._served = cache.load(self._site)
         self._catalog: Catalog | None = None
+        self.content: Content = assemble(self._site, ())
+        self.refresh()
+
+    # --- reading -----------------------------------------------------------------------
+
+    def refresh(self, paths: Iterable[str] | None = None) -> bool:
+        """Re-read the files whose stamp changed, all of them if `paths` is None.
+
+        Returns True when the content changed and a new catalog was swapped in.
+        """
+        with self._lock:
+            reread_all = self._reload_site()
+            if paths is None or reread_all:
+                stamps = scan(self.root)
+                gone = set(self._reads) - set(stamps)
+            else:
+                wanted = {p for p in paths if is_source(p)}
+                stamps = {p: s for p in wanted if (s := _stamp(self.root / p))}
+                gone = {p for p in wanted if p not in stamps and p in self._reads}
+            changed = [
+                path
+                for path, stamp in stamps.items()
+                if reread_all or path not in self._reads or self._reads[path].stamp != stamp
+            ]
+            if not (changed or gone or self._catalog is None):
+                return False
+            for path in gone:
+                del self._reads[path]
+                self._served.pop(path, None)  # a deleted file leaves the feeds
+            for path in changed:
+                self._reads[path] = read_file(self.root, path, stamps[path], self._site)
+            self._publish()
+            return True
+
+    def _reload_site(self) -> bool:
+        """Re-read site.yaml if it changed; True if the settings differ (re-read everything)."""
+        stamp = _stamp(self.root / SITE_FILE)
+        if stamp == self._site_stamp:
+            return False
+        self._site_stamp = stamp
+        try:
+            site = load_site(self.root, self.base_url)
+        except SiteError as error:
+            self._site_problems = tuple(error.problems)  # keep serving the last good settings
+            for problem in self._site_problems:
+                log.warning("%s", problem.format())
+            return False
+        self._site_problems = ()
+        if site == self._site:
+            return False
+        self._site = site
+        return True
+
+    def _publish(self) -> None:
+        """Apply the cross-file rules and swap in a new catalog."""
+        content = assemble(self._site, self._reads.values(), self._served)
+        self._served = {article.source: article for article in content.articles}
+        self._log(content.problems)
+        self.content = content
+        self._catalog = build_catalog(content.site, content.authors, content.articles, self.clock())
+        if self.cache:
+            self.cache.save(self._site, self._reads, self._served)
+
+    def _log(self, problems: Iterable[Problem]) -> None:
+        """Log each problem once, not again on every refresh while it lasts."""
+        current = set(problems)
+        for problem in sorted(current - self._logged):
+            log.warning("%s", problem.format())
+        self._logged = current
+
+    # --- serving -----------------------------------------------------------------------
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every current problem, including an unusable new site.yaml."""
+        return self._site_problems + self.content.problems
 
     def catalog(self) -> Catalog:
         """The catalog as the public sees it at this moment."""
         catalog, now = self._catalog, self.clock()
-        if catalog is None or (catalog.next_release is not None and now >= catalog.next_release):
-            content = self.content
+        assert catalog is not None  # built in __init__
+        if catalog.next_release is not None and now >= catalog.next_release:
+            content = self.content  # a scheduled article's time has come
             catalog = build_catalog(content.site, content.authors, content.articles, now)
             self._catalog = catalog
         return catalog
+
+    # --- watching ----------------------------------------------------------------------
+
+    def watch(self) -> threading.Event:
+        """Follow changes in a daemon thread until the returned event is set."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self._watch, args=(stop,), name="feedsvc-watch")
+        thread.daemon = True
+        thread.start()
+        return stop
+
+    def _watch(self, stop: threading.Event) -> None:
+        from watchfiles import watch  # noqa: PLC0415 - only a serving process watches
+
+        root = str(self.root.resolve())
+        # step: wait this long for a save to settle; debounce: never batch longer than this.
+        for batch in watch(root, stop_event=stop, step=30, debounce=300, raise_interrupt=False):
+            paths = {os.path.relpath(path, root).replace(os.sep, "/") for _, path in batch}
+            try:
+                if any(self._needs_scan(path) for path in paths):
+                    self.refresh()
+                elif sources := {p for p in paths if p == SITE_FILE or is_source(p)}:
+                    self.refresh(sources)
+            except Exception:  # the watcher must outlive any one bad refresh
+                log.exception("refreshing the content failed; the previous content is served")
+
+    def _needs_scan(self, path: str) -> bool:
+        """A folder was added, moved or removed: only a full scan sees what it held."""
+        if path == SITE_FILE or is_source(path):
+            return False
+        if (self.root / path).is_dir():
+            return True
+        prefix = path + "/"
+        return any(known.startswith(prefix) for known in self._reads)
+
+
+def _stamp(path: Path) -> Stamp | None:
+    """A file's stamp, or None if it is gone."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)

@@ -116,6 +116,11 @@ def scan(root: Path) -> dict[str, Stamp]:
     return stamps
 
 
+def is_source(rel: str) -> bool:
+    """A path `scan` would list: a `.md` file, with no part starting with '.' or '_'."""
+    return rel.endswith(".md") and not any(part.startswith((".", "_")) for part in rel.split("/"))
+
+
 def is_author_file(rel: str) -> bool:
     """`authors/<slug>.md`, directly in the authors folder."""
     return rel.startswith(AUTHORS_DIR + "/") and rel.count("/") == 1
@@ -354,32 +359,45 @@ def link_articles(
 ) -> tuple[Article, ...]:
     """Apply the rules that span files: authors exist, slugs and ids unique, links resolve.
 
-    A file whose current version fails keeps its last good version, if it had one.
+    A file whose current version breaks a rule keeps its last good version, if it
+    had one, so that an edit elsewhere (a deleted article) never takes it down.
     """
     reads = sorted(reads, key=lambda r: r.path)
+    versions = {r.path: _versions(r.article, last_good.get(r.path)) for r in reads}
     claimed = {r.claimed_slug for r in reads}
+    claimed.update(alias for found in versions.values() for a in found for alias in a.aliases)
     owners: dict[str, str] = {}  # slug, alias or id → the file that has it
-    kept: list[tuple[FileRead, Article]] = []
+    kept: list[Article] = []
     for read in reads:
-        for candidate in dict.fromkeys(x for x in (read.article, last_good.get(read.path)) if x):
-            claimed.update(candidate.aliases)
+        for candidate in versions[read.path]:
             errors = [*_author_errors(candidate, authors), *_uniqueness_errors(candidate, owners)]
+            dangling = list(_dangling(candidate, claimed))
             if candidate is read.article:
-                for key, message, hint in errors:
+                for key, message, hint in errors + dangling:
                     problems.append(_error(read.path, read.line(key), message, hint, key))
+            # A version already served stays up when a link target goes away; the
+            # catalog leaves the dead link out.
+            if dangling and candidate is not last_good.get(read.path):
+                errors += dangling
             if not errors:
                 for key in (candidate.slug, *candidate.aliases, candidate.id):
                     owners[key] = read.path
-                kept.append((read, candidate))
+                kept.append(candidate)
                 if candidate is not read.article:
                     problems.append(_warning(read.path, 1, KEPT, "fix the errors above"))
                 break
-    return tuple(a for r, a in kept if not _dangling(r, a, claimed, problems))
+    return tuple(kept)
 
 
 # Titles are plain text in every feed: markup would show as literal tags.
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!]|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 KEPT = "the last good version of this file is served until its errors are fixed"
+
+
+def _versions(current: Article | None, served: Article | None) -> list[Article]:
+    """The current version first, then the one served before if it differs."""
+    found = [current] if current else []
+    return [*found, served] if served and served is not current else found
 
 
 def _author_errors(
@@ -416,15 +434,12 @@ def _uniqueness_errors(
             )
 
 
-def _dangling(read: FileRead, article: Article, claimed: set[str], problems: list[Problem]) -> bool:
-    """Report `related` slugs that no article file has; True if there are any."""
-    missing = [r.slug for r in article.related if r.slug and r.slug not in claimed]
-    for slug in missing:
+def _dangling(article: Article, claimed: set[str]) -> Iterable[tuple[str, str, str]]:
+    """`related` slugs that no article file has."""
+    for slug in (r.slug for r in article.related if r.slug and r.slug not in claimed):
         close = difflib.get_close_matches(slug, claimed, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "use an existing article's slug"
-        message = f"related article '{slug}' does not exist"
-        problems.append(_error(read.path, read.line("related"), message, hint, "related"))
-    return bool(missing)
+        yield "related", f"related article '{slug}' does not exist", hint
 
 
 # --- shared helpers --------------------------------------------------------------

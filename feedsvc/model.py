@@ -21,7 +21,7 @@ class Site:
     description: str
     url: str  # absolute, ends with "/"
     language: str
-    timezone: tzinfo = dataclasses.field(compare=False)  # `timezone_name` compares
+    timezone: tzinfo = dataclasses.field(compare=False, repr=False)  # the name compares
     timezone_name: str
     id_authority: str  # the domain in every `tag:` id; never changes with `url`
     feed_size: int = 50

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import functools
+from collections import Counter
 
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     send_from_directory,
@@ -19,6 +20,7 @@ from feedsvc import feeds
 from feedsvc.catalog import Catalog
 from feedsvc.live import Library
 from feedsvc.markup import render
+from feedsvc.model import Severity
 
 bp = Blueprint("feedsvc", __name__)
 MEDIA_DIR = "media"
@@ -67,32 +69,28 @@ def media(name: str) -> Response:
     return send_from_directory(library.root.resolve() / MEDIA_DIR, name)
 
 
-@bp.get("/<any(rss, atom):fmt>.xml")
-def site_feed(fmt: str) -> Response:
-    """The whole site's feed."""
-    return _feed_response(catalog(), None, fmt)
-
-
+# Feeds are answered by `serving.FeedServer` before Flask; a feed path that reaches
+# Flask names no feed, and gets the same readable 404 as any page.
 @bp.get("/authors/<slug>/<any(rss, atom):fmt>.xml")
-def author_feed(slug: str, fmt: str) -> Response:
-    """One author's feed."""
-    current = catalog()
-    if slug not in current.authors:
-        abort(404, "No such author.")
-    return _feed_response(current, slug, fmt)
+def unknown_author_feed(slug: str, fmt: str) -> Response:
+    """A feed for an author who does not exist."""
+    abort(404, "No such author.")
 
 
-def _feed_response(current: Catalog, author_slug: str | None, fmt: str) -> Response:
-    body = render_feed(current, author_slug, fmt)
-    return Response(body, content_type=f"{feeds.FORMATS[fmt]}; charset=utf-8")
-
-
-@functools.lru_cache(maxsize=512)
-def render_feed(current: Catalog, author_slug: str | None, fmt: str) -> bytes:
-    """A feed's bytes; cached per catalog, since a catalog never changes."""
-    feed = feeds.author_feed(current, author_slug) if author_slug else feeds.site_feed(current)
-    assert feed is not None  # the view checked the author
-    return feeds.WRITERS[fmt](feed)
+@bp.get("/healthz")
+def health() -> Response:
+    """Status for monitors: version and problem counts, never file names."""
+    library: Library = current_app.extensions["feedsvc"]
+    current = library.catalog()
+    counts = Counter(p.severity for p in library.problems)
+    response = jsonify(
+        status="ok",
+        version=current.version,
+        articles=len(current.articles),
+        problems={"errors": counts[Severity.ERROR], "warnings": counts[Severity.WARNING]},
+    )
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.app_errorhandler(404)

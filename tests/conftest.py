@@ -17,6 +17,16 @@ SAMPLE = Path(__file__).resolve().parent.parent / "articles"
 
 WriteFile = Callable[[str, str], Path]
 
+GOOD_ARTICLE = """\
+---
+title: A Good Article
+author: j-williams
+date: 2025-10-20 09:00
+tags: [city]
+---
+Body text.
+"""
+
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
@@ -39,10 +49,16 @@ def write(content: Path) -> WriteFile:
     return write
 
 
+def make_app(content: Path, **config: str) -> Flask:
+    """The real application over `content`, with a private cache and no watcher thread."""
+    settings = {"CONTENT": str(content), "CACHE": str(content.parent / "cache"), "WATCH": "0"}
+    return create_app({**settings, **config, "TESTING": True})
+
+
 @pytest.fixture
 def app(content: Path) -> Flask:
     """The real application over the content copy."""
-    return create_app({"CONTENT": str(content), "TESTING": True})
+    return make_app(content)
 
 
 @pytest.fixture

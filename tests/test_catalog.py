@@ -53,13 +53,13 @@ def test_indexes_by_author_and_tag() -> None:
 def test_related_links_resolve_with_titles() -> None:
     """Slugs become the target's page and title; external links keep their own title."""
     catalog = catalog_of(SAMPLE)
-    assert catalog.related["trump-putin-budapest-summit"] == (
+    assert catalog.related(catalog.by_slug["trump-putin-budapest-summit"]) == (
         Link(
             "https://news.example.org/articles/john-bolton-indicted/",
             catalog.by_slug["john-bolton-indicted"].title,
         ),
     )
-    assert catalog.related["science-museum-tides-exhibit"] == (
+    assert catalog.related(catalog.by_slug["science-museum-tides-exhibit"]) == (
         Link("https://tidesandcurrents.noaa.gov/", "NOAA Tides & Currents"),
     )
 
@@ -79,8 +79,8 @@ def test_related_link_to_unpublished_article_waits(write: WriteFile, content: Pa
         """,
     )
     now = catalog_of(content)
-    assert [link.url for link in now.related["zz-teaser"]] == [
+    assert [link.url for link in now.related(now.by_slug["zz-teaser"])] == [
         "https://news.example.org/articles/regional-rail-winter-timetable/"  # via its alias
     ]
     later = catalog_of(content, datetime(2031, 6, 1, 9, tzinfo=UTC) + timedelta(seconds=1))
-    assert len(later.related["zz-teaser"]) == 2
+    assert len(later.related(later.by_slug["zz-teaser"])) == 2

@@ -6,13 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import WriteFile
+from conftest import WriteFile, make_app
 from feedcheck import check_atom, check_rss
 from flask import Flask
 from flask.testing import FlaskClient
 from lxml import html
-
-from feedsvc import create_app
 
 FEEDS = ["/rss.xml", "/atom.xml", "/authors/j-williams/rss.xml", "/authors/m-okafor/atom.xml"]
 PAGES = ["/", "/authors/s-lindqvist/", "/articles/trump-putin-budapest-summit/"]
@@ -99,7 +97,7 @@ def test_scheduled_article_goes_live_without_restart(app: Flask, client: FlaskCl
 
 def test_base_url_setting_moves_links_not_ids(content: Path) -> None:
     """FEEDSVC_BASE_URL changes every link, never an id; the Host header changes nothing."""
-    app = create_app({"CONTENT": str(content), "BASE_URL": "https://mirror.example.net/news/"})
+    app = make_app(content, BASE_URL="https://mirror.example.net/news/")
     body = (
         app.test_client().get("/atom.xml", headers={"Host": "evil.example"}).get_data(as_text=True)
     )
@@ -111,7 +109,7 @@ def test_base_url_setting_moves_links_not_ids(content: Path) -> None:
 def test_broken_file_is_left_out_and_the_rest_served(write: WriteFile, content: Path) -> None:
     """A broken article never stops the service, and its name is never shown."""
     write("2025/zz-secret-scoop.md", "---\ntitle: [oops\n---\n")
-    client = create_app({"CONTENT": str(content)}).test_client()
+    client = make_app(content).test_client()
     for path in ["/", "/rss.xml", "/atom.xml"]:
         response = client.get(path)
         assert response.status_code == 200

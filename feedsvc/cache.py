@@ -1,0 +1,97 @@
+"""A cache of parsed content, so that a restart re-reads only the files that changed.
+
+The files stay the source of truth: every cached read is checked against its
+file's stamp before use, and a cache that is missing, stale, corrupt or made
+for other settings is ignored and rewritten. It lives outside the content
+folder (the service never writes there) and is written in the background.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from feedsvc.loading import FileRead
+from feedsvc.model import Article, Site
+
+log = logging.getLogger(__name__)
+
+# Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
+FORMAT = 1
+
+
+def default_cache_dir(content: Path) -> Path:
+    """Per content folder, under the user's cache directory."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.sha1(str(content.resolve()).encode(), usedforsecurity=False).hexdigest()
+    return base / "feedsvc" / key[:16]
+
+
+class ContentCache:
+    """One pickle file of every file's read and the served (last good) versions."""
+
+    def __init__(self, folder: Path, content: Path) -> None:
+        folder, content = folder.resolve(), content.resolve()
+        if folder.is_relative_to(content):
+            raise ValueError(f"the cache folder {folder} must be outside the content folder")
+        self.path = folder / "content.pickle"
+        self._pending: tuple[Any, ...] | None = None
+        self._wake = threading.Condition()
+        self._writer: threading.Thread | None = None
+
+    def load(self, site: Site) -> tuple[dict[str, FileRead], dict[str, Article]]:
+        """The cached reads, if the cache is for this format and these settings."""
+        try:
+            with self.path.open("rb") as file:
+                # The cache folder is the service's own: nobody else writes it.
+                data = pickle.load(file)
+            if data["format"] == FORMAT and data["site"] == site:
+                return data["reads"], data["served"]
+            log.info("the content cache is for other settings; rebuilding it")
+        except FileNotFoundError:
+            pass
+        except Exception:  # a corrupt or foreign cache is never trusted, only replaced
+            log.warning("the content cache at %s is unreadable; rebuilding it", self.path)
+        return {}, {}
+
+    def save(self, site: Site, reads: dict[str, FileRead], served: dict[str, Article]) -> None:
+        """Write in the background; a newer state replaces one not yet written."""
+        with self._wake:
+            self._pending = (site, dict(reads), dict(served))
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="feedsvc-cache")
+                self._writer.daemon = True
+                self._writer.start()
+            self._wake.notify()
+
+    def flush(self, timeout: float = 60) -> None:
+        """Wait until what was saved is on disk (for tests and shutdown)."""
+        with self._wake:
+            self._wake.wait_for(lambda: self._pending is None, timeout)
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._pending is not None)
+                site, reads, served = self._pending or ((), {}, {})
+            self._write({"format": FORMAT, "site": site, "reads": reads, "served": served})
+            with self._wake:
+                if self._pending and self._pending[1] is reads:
+                    self._pending = None
+                self._wake.notify_all()
+
+    def _write(self, data: dict[str, Any]) -> None:
+        """Write atomically: other processes see the old file or the new one."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.path.parent, delete=False) as file:
+                pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+            Path(file.name).replace(self.path)
+        except OSError as error:
+            log.warning("cannot write the content cache at %s: %s", self.path, error)

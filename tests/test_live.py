@@ -1,0 +1,143 @@
+"""Live content: the library re-reads what changes and never serves a half-built catalog."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import GOOD_ARTICLE, WriteFile
+
+from feedsvc import loading
+from feedsvc.cache import ContentCache
+from feedsvc.live import Library
+
+
+def library(content: Path, cache: bool = True) -> Library:
+    """A library over `content`, with a cache beside it."""
+    return Library(
+        content, cache=ContentCache(content.parent / "cache", content) if cache else None
+    )
+
+
+def slugs(lib: Library) -> list[str]:
+    """The published slugs, newest first."""
+    return [a.slug for a in lib.catalog().articles]
+
+
+def test_add_edit_and_delete(write: WriteFile, content: Path) -> None:
+    """Each change shows after a refresh of the changed path; the id never moves."""
+    lib = library(content)
+    write("2025/zz-new.md", GOOD_ARTICLE)
+    assert lib.refresh({"2025/zz-new.md"})
+    new = lib.catalog().by_slug["zz-new"]
+    write("2025/zz-new.md", GOOD_ARTICLE.replace("A Good Article", "A Better Article"))
+    assert lib.refresh({"2025/zz-new.md"})
+    edited = lib.catalog().by_slug["zz-new"]
+    assert (edited.title, edited.id) == ("A Better Article", new.id)
+    (content / "2025/zz-new.md").unlink()
+    assert lib.refresh({"2025/zz-new.md"})
+    assert "zz-new" not in slugs(lib)
+
+
+def test_rename_keeps_one_entry_with_the_same_id(content: Path) -> None:
+    """Moving a file to another folder or name is a delete and an add: same article."""
+    lib = library(content)
+    before = lib.catalog().by_slug["john-bolton-indicted"]
+    (content / "2026").mkdir()
+    shutil.move(content / "2025/john-bolton-indicted.md", content / "2026/bolton.md")
+    text = (content / "2026/bolton.md").read_text(encoding="utf-8")
+    (content / "2026/bolton.md").write_text(
+        text.replace("tags:", "slug: john-bolton-indicted\ntags:"), encoding="utf-8"
+    )
+    assert lib.refresh()  # a folder appeared: a full scan
+    after = lib.catalog().by_slug["john-bolton-indicted"]
+    assert (after.id, after.source) == (before.id, "2026/bolton.md")
+    assert slugs(lib).count("john-bolton-indicted") == 1
+
+
+def test_broken_edit_keeps_the_last_good_version(write: WriteFile, content: Path) -> None:
+    """A half-saved or wrong edit leaves the previous version in the feeds, and says so."""
+    lib = library(content)
+    good = lib.catalog().by_slug["john-bolton-indicted"]
+    write("2025/john-bolton-indicted.md", "---\ntitle: [half-saved\n")
+    assert lib.refresh({"2025/john-bolton-indicted.md"})
+    assert lib.catalog().by_slug["john-bolton-indicted"] is good
+    messages = [p.message for p in lib.problems if p.path == "2025/john-bolton-indicted.md"]
+    assert any("never closed" in m for m in messages)
+    assert loading.KEPT in messages
+
+
+def test_deleting_a_linked_article_keeps_the_linking_one(content: Path) -> None:
+    """An article whose related link now dangles stays up (its last good version)."""
+    lib = library(content)
+    (content / "2025/john-bolton-indicted.md").unlink()
+    lib.refresh({"2025/john-bolton-indicted.md"})
+    assert "trump-putin-budapest-summit" in slugs(lib)
+    assert lib.catalog().related(lib.catalog().by_slug["trump-putin-budapest-summit"]) == ()
+
+
+def test_broken_site_yaml_keeps_the_last_good_settings(content: Path) -> None:
+    """A broken site.yaml is reported; the site keeps its settings and keeps serving."""
+    lib = library(content)
+    (content / "site.yaml").write_text("title: [oops\n", encoding="utf-8")
+    lib.refresh({"site.yaml"})
+    assert lib.catalog().site.title == "The Harbor Ledger"
+    assert lib.problems[0].path == "site.yaml"
+
+
+def test_changed_settings_reread_everything(content: Path) -> None:
+    """A new time zone changes how zone-less dates read: every file is read again."""
+    lib = library(content)
+    site = (content / "site.yaml").read_text(encoding="utf-8")
+    (content / "site.yaml").write_text(site.replace("America/New_York", "UTC"), encoding="utf-8")
+    lib.refresh({"site.yaml"})
+    library_article = lib.catalog().by_slug["riverside-library-extends-hours"]
+    assert library_article.published.hour == 9  # 9:15 AM, now read as UTC
+
+
+def test_unchanged_content_costs_nothing(content: Path) -> None:
+    """A refresh with nothing changed keeps the very same catalog."""
+    lib = library(content)
+    catalog = lib.catalog()
+    assert not lib.refresh()
+    assert not lib.refresh({"2025/john-bolton-indicted.md"})
+    assert lib.catalog() is catalog
+
+
+def test_restart_reads_only_changed_files(
+    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cache, a restart re-reads only what changed since; the cache is in its own folder."""
+    first = library(content)
+    assert first.cache is not None
+    first.cache.flush()
+    write("2025/zz-new.md", GOOD_ARTICLE)
+    read: list[str] = []
+    real = loading.read_file
+    monkeypatch.setattr(
+        "feedsvc.live.read_file", lambda root, rel, *a: read.append(rel) or real(root, rel, *a)
+    )
+    second = library(content)
+    assert read == ["2025/zz-new.md"]
+    assert slugs(second) == slugs(first) or "zz-new" in slugs(second)
+    assert not any(p.name.endswith(".pickle") for p in content.rglob("*"))
+
+
+def test_corrupt_cache_is_rebuilt(content: Path) -> None:
+    """A cache that cannot be read is ignored and rewritten, never trusted."""
+    lib = library(content)
+    assert lib.cache is not None
+    lib.cache.flush()
+    lib.cache.path.write_bytes(b"not a pickle")
+    again = library(content)
+    assert slugs(again) == slugs(lib)
+    assert again.cache is not None
+    again.cache.flush()
+    assert again.cache.path.read_bytes() != b"not a pickle"
+
+
+def test_cache_inside_the_content_folder_is_refused(content: Path) -> None:
+    """The service never writes into the content folder."""
+    with pytest.raises(ValueError, match="outside the content folder"):
+        ContentCache(content / ".cache", content)
