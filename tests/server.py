@@ -24,11 +24,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(content: Path, *args: str, timeout: float = 30) -> Iterator[str]:
+def gunicorn(
+    content: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[str]:
     """Run `gunicorn 'feedsvc:create_app()'` on a free port; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "FEEDSVC_CONTENT": str(content)}
-    command = [str(GUNICORN), "--bind", f"127.0.0.1:{port}", *args, "feedsvc:create_app()"]
+    cache = str(content.parent / "cache")
+    env = {**os.environ, "FEEDSVC_CONTENT": str(content), "FEEDSVC_CACHE": cache, **(env or {})}
+    command = [
+        *(str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--threads", "4"),
+        *(args or ()),
+        "feedsvc:create_app()",
+    ]
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
