@@ -1,0 +1,347 @@
+"""feedsvc benchmark: run by hand, prints one table.
+
+    .venv/bin/python bench/run.py                       # 1,000 / 10,000 / 100,000 articles
+    .venv/bin/python bench/run.py --sizes 1000:100 --duration 3
+
+For each size it writes a synthetic corpus (bench/corpus.py), then measures,
+against gunicorn (2 workers, as `feedsvc serve` runs it) on loopback:
+cold start and warm restart (until the first feed is served), peak RSS per
+worker, the time from saving an edit to the new version in the feed, the first
+(uncached) render of a 50-entry author feed, and cached-feed and 304
+throughput and p99 with wrk, beside nginx serving the same bytes as a static
+file and a plain Flask view serving them from memory, in the same run.
+Needs Debian's wrk and nginx (`make bench` installs them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import write_corpus  # noqa: E402 - the sibling script
+
+BIN = Path(sys.executable).parent
+HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on."""
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """A GET that returns status, headers and body, also for 304 and 404."""
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), b""
+
+
+def wait_until_served(url: str, process: subprocess.Popen[bytes], timeout: float = 300) -> float:
+    """Seconds until `url` answers 200 (from when this is called)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            status = get(url)[0]
+        except OSError:
+            status = 0  # not listening yet
+        if status == 200:
+            return time.monotonic() - start
+        if status:
+            raise RuntimeError(f"{url} answered {status}")
+        time.sleep(0.02)
+    raise RuntimeError(f"{url} not served within {timeout}s")
+
+
+class Server:
+    """A process group we start and stop: gunicorn or nginx."""
+
+    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def workers(self) -> list[int]:
+        """The master's child processes (gunicorn workers)."""
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self) -> None:
+        """Stop the whole group and wait."""
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def gunicorn(app: str, port: int, env: dict[str, str]) -> Server:
+    """gunicorn as `feedsvc serve` runs it: 2 workers of 4 threads."""
+    command = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"]
+    return Server([*command, "--keep-alive", "5", app], env)
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The largest peak resident size (VmHWM) among `pids`, in MB."""
+    peaks = [0.0]
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if match:
+            peaks.append(int(match.group(1)) / 1024)
+    return max(peaks)
+
+
+@dataclass
+class Load:
+    """What wrk measured."""
+
+    rps: float
+    p99_ms: float
+
+
+def wrk(url: str, duration: int, header: str | None = None) -> Load:
+    """Drive `url` with wrk (2 threads, 16 connections) and parse its summary."""
+    command = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", url]
+    if header:
+        command[1:1] = ["-H", header]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return Load(rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit])
+
+
+NGINX_CONF = """\
+worker_processes 2;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    keepalive_requests 100000;
+    types {{ application/rss+xml xml; }}
+    client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
+    uwsgi_temp_path {dir}; scgi_temp_path {dir};
+    server {{
+        listen 127.0.0.1:{port};
+        root {dir}/www;
+    }}
+}}
+"""
+
+PLAIN_FLASK = """\
+from pathlib import Path
+from flask import Flask, Response
+app = Flask(__name__)
+BODY = Path({path!r}).read_bytes()
+
+@app.get("/rss.xml")
+def feed():
+    return Response(BODY, content_type="application/rss+xml; charset=utf-8")
+"""
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    size: str
+    cold_s: float = 0.0
+    warm_s: float = 0.0
+    rss_mb: float = 0.0
+    edit_s: float = 0.0
+    render_ms: float = 0.0
+    loads: dict[str, Load] = field(default_factory=dict)
+
+
+def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
+    """Every figure for one corpus size."""
+    row = Row(f"{articles:,} / {authors:,}")
+    corpus = write_corpus(work / "articles", articles, authors)
+    cache = work / "cache"
+    env = {"FEEDSVC_CONTENT": str(corpus), "FEEDSVC_CACHE": str(cache)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    server = gunicorn("feedsvc:create_app()", port, env)
+    row.cold_s = wait_until_served(base + "/rss.xml", server.process)
+    wait_for_cache(cache / "content.pickle")
+    server.stop()
+
+    start = time.monotonic()
+    server = gunicorn("feedsvc:create_app()", port, env)
+    wait_until_served(base + "/rss.xml", server.process)
+    row.warm_s = time.monotonic() - start
+    try:
+        start = time.monotonic()
+        status, _, _ = get(base + "/authors/w0007/rss.xml")
+        assert status == 200
+        row.render_ms = (time.monotonic() - start) * 1000
+        row.edit_s = statistics.median(edit_latency(corpus, articles, base, n) for n in range(3))
+        row.loads.update(load_feedsvc(base, duration))
+        row.rss_mb = peak_rss_mb(server.workers())
+        body = get(base + "/rss.xml")[2]
+    finally:
+        server.stop()
+    row.loads.update(load_nginx(body, work, duration))
+    row.loads.update(load_plain_flask(body, work, duration))
+    return row
+
+
+def wait_for_cache(path: Path, timeout: float = 600) -> None:
+    """Wait until the background cache write has landed (its size stops changing)."""
+    deadline, last = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        size = path.stat().st_size if path.exists() else -1
+        if size > 0 and size == last:
+            return
+        last = size
+        time.sleep(0.5)
+
+
+def edit_latency(corpus: Path, articles: int, base: str, n: int) -> float:
+    """Seconds from saving an edit to the newest article until the feed shows it twice running."""
+    index = articles - 1
+    path = corpus / f"{index // 1000:03d}" / f"a{index:06d}.md"
+    marker = f"Edited {n} {time.time_ns()}"
+    text = re.sub(r"^title: .*$", f"title: {marker}", path.read_text(), count=1, flags=re.M)
+    start = time.monotonic()
+    path.write_text(text)
+    seen = 0
+    while seen < 2:
+        seen = seen + 1 if marker.encode() in get(base + "/rss.xml")[2] else 0
+        if time.monotonic() - start > 120:
+            raise RuntimeError("the edit never showed")
+        time.sleep(0.005)
+    return time.monotonic() - start
+
+
+def load_feedsvc(base: str, duration: int) -> dict[str, Load]:
+    """Cached feed and 304 through feedsvc."""
+    etag = get(base + "/rss.xml")[1]["ETag"]
+    return {
+        "feedsvc 200": wrk(base + "/rss.xml", duration),
+        "feedsvc 304": wrk(base + "/rss.xml", duration, f"If-None-Match: {etag}"),
+    }
+
+
+def load_nginx(body: bytes, work: Path, duration: int) -> dict[str, Load]:
+    """nginx serving the same bytes as a static file, 200 and 304."""
+    folder = work / "nginx"
+    (folder / "www").mkdir(parents=True, exist_ok=True)
+    (folder / "www" / "rss.xml").write_bytes(body)
+    port = free_port()
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=folder, port=port))
+    server = Server(["nginx", "-c", str(conf), "-g", "daemon off;"])
+    try:
+        url = f"http://127.0.0.1:{port}/rss.xml"
+        wait_until_served(url, server.process)
+        etag = get(url)[1]["ETag"]
+        return {"nginx 200": wrk(url, duration), "nginx 304": wrk(url, duration, f"If-None-Match: {etag}")}
+    finally:
+        server.stop()
+
+
+def load_plain_flask(body: bytes, work: Path, duration: int) -> dict[str, Load]:
+    """A plain Flask view returning the same bytes from memory, under the same gunicorn."""
+    (work / "feed.xml").write_bytes(body)
+    (work / "plainflask.py").write_text(PLAIN_FLASK.format(path=str(work / "feed.xml")))
+    port = free_port()
+    server = gunicorn("plainflask:app", port, {"PYTHONPATH": str(work)})
+    try:
+        url = f"http://127.0.0.1:{port}/rss.xml"
+        wait_until_served(url, server.process)
+        return {"flask view 200": wrk(url, duration)}
+    finally:
+        server.stop()
+
+
+def table(rows: list[Row]) -> str:
+    """The results as a Markdown table, ratios beside absolute figures."""
+    lines = [
+        "| articles / authors | cold start | warm restart | peak RSS/worker | edit visible "
+        "| first render | feedsvc 200 | feedsvc 304 | nginx 200 | nginx 304 | plain Flask 200 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        loads = row.loads
+
+        def cell(name: str, against: str | None = None) -> str:
+            load = loads[name]
+            ratio = f" ({load.rps / loads[against].rps:.2f}×)" if against else ""
+            return f"{load.rps:,.0f}/s{ratio}, p99 {load.p99_ms:.1f} ms"
+
+        lines.append(
+            f"| {row.size} | {row.cold_s:.2f} s | {row.warm_s:.2f} s | {row.rss_mb:.0f} MB "
+            f"| {row.edit_s:.2f} s | {row.render_ms:.0f} ms "
+            f"| {cell('feedsvc 200', 'nginx 200')} | {cell('feedsvc 304', 'nginx 304')} "
+            f"| {cell('nginx 200')} | {cell('nginx 304')} "
+            f"| {cell('flask view 200', 'nginx 200')} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="1000:100,10000:1000,100000:1000",
+        help="comma-separated ARTICLES:AUTHORS (default: %(default)s)",
+    )
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load per wrk run")
+    parser.add_argument("--keep", action="store_true", help="keep the generated corpora")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool):
+            raise SystemExit(f"bench needs {tool}: run `make bench`, which installs it")
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="feedsvc-bench-"))
+    work.chmod(0o755)  # nginx workers run as another user and must read the feed file
+    try:
+        for spec in args.sizes.split(","):
+            articles, authors = (int(x) for x in spec.split(":"))
+            print(f"measuring {articles:,} articles by {authors:,} authors…", file=sys.stderr)
+            rows.append(measure(articles, authors, work / str(articles), args.duration))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
