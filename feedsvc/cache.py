@@ -14,6 +14,7 @@ import os
 import pickle
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,14 @@ def default_cache_dir(content: Path) -> Path:
 class ContentCache:
     """One pickle file of every file's read and the served (last good) versions."""
 
-    def __init__(self, folder: Path, content: Path) -> None:
+    def __init__(self, folder: Path, content: Path, quiet: float = 30) -> None:
         folder, content = folder.resolve(), content.resolve()
         if folder.is_relative_to(content):
             raise ValueError(f"the cache folder {folder} must be outside the content folder")
         self.path = folder / "content.pickle"
+        self.quiet = quiet
         self._pending: tuple[Any, ...] | None = None
+        self._due = 0.0
         self._wake = threading.Condition()
         self._writer: threading.Thread | None = None
 
@@ -60,26 +63,37 @@ class ContentCache:
             log.warning("the content cache at %s is unreadable; rebuilding it", self.path)
         return {}, {}
 
-    def save(self, site: Site, reads: dict[str, FileRead], served: dict[str, Article]) -> None:
-        """Write in the background; a newer state replaces one not yet written."""
+    def save(
+        self, site: Site, reads: dict[str, FileRead], served: dict[str, Article], *, soon: bool
+    ) -> None:
+        """Write in the background: at once if `soon`, else after a quiet spell.
+
+        Pickling a large corpus takes seconds of CPU, so live edits are written
+        together once they stop; a newer state replaces one not yet written.
+        """
         with self._wake:
             self._pending = (site, dict(reads), dict(served))
+            self._due = time.monotonic() + (0 if soon else self.quiet)
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_loop, name="feedsvc-cache")
                 self._writer.daemon = True
                 self._writer.start()
-            self._wake.notify()
+            self._wake.notify_all()
 
     def flush(self, timeout: float = 60) -> None:
-        """Wait until what was saved is on disk (for tests and shutdown)."""
+        """Write what is pending now and wait until it is on disk (tests, benchmarks)."""
         with self._wake:
+            self._due = 0
+            self._wake.notify_all()
             self._wake.wait_for(lambda: self._pending is None, timeout)
 
     def _write_loop(self) -> None:
         while True:
             with self._wake:
-                self._wake.wait_for(lambda: self._pending is not None)
-                site, reads, served = self._pending or ((), {}, {})
+                while self._pending is None or time.monotonic() < self._due:
+                    wait = None if self._pending is None else self._due - time.monotonic()
+                    self._wake.wait(wait)
+                site, reads, served = self._pending
             self._write({"format": FORMAT, "site": site, "reads": reads, "served": served})
             with self._wake:
                 if self._pending and self._pending[1] is reads:

@@ -6,6 +6,7 @@ a new load or a scheduled article going live builds a new one, swapped in whole.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -55,6 +56,38 @@ class Catalog:
             if target and target.slug != article.slug:
                 links.append(Link(self.site.article_url(target.slug), link.title or target.title))
         return tuple(links)
+
+    def with_new_versions(self, versions: Mapping[str, Article]) -> Catalog:
+        """This catalog with articles (by slug) swapped for new versions that sit in the
+        same places: same slug, dates, draft flag, authors and tags.
+
+        An edit to an article's text or title is the common live change; swapping
+        costs a few copies instead of a sort and re-index of the whole corpus.
+        """
+
+        def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+            return tuple(versions.get(a.slug, a) for a in articles)
+
+        changed = versions.values()
+        by_author = dict(self.by_author)
+        for slug in {s for a in changed for s in a.authors if s in by_author}:
+            by_author[slug] = swap(by_author[slug])
+        by_tag = dict(self.by_tag)
+        for tag in {t for a in changed for t in a.tags if t in by_tag}:
+            by_tag[tag] = swap(by_tag[tag])
+        published = swap(self.articles)
+        return dataclasses.replace(
+            self,
+            articles=published,
+            by_slug=MappingProxyType(
+                {**self.by_slug, **{s: a for s, a in versions.items() if s in self.by_slug}}
+            ),
+            by_author=MappingProxyType(by_author),
+            by_tag=MappingProxyType(by_tag),
+            drafts=swap(self.drafts),
+            scheduled=swap(self.scheduled),
+            version=_version(self.site, self.authors, published),
+        )
 
     @property
     def next_release(self) -> datetime | None:

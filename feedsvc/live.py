@@ -90,13 +90,42 @@ class Library:
             ]
             if not (changed or gone or self._catalog is None):
                 return False
-            for path in gone:
-                del self._reads[path]
-                self._served.pop(path, None)  # a deleted file leaves the feeds
-            for path in changed:
-                self._reads[path] = read_file(self.root, path, stamps[path], self._site)
-            self._publish()
+            reads = {path: read_file(self.root, path, stamps[path], self._site) for path in changed}
+            if gone or reread_all or not self._swap_in(reads):
+                for path in gone:
+                    del self._reads[path]
+                    self._served.pop(path, None)  # a deleted file leaves the feeds
+                self._reads.update(reads)
+                self._publish()
             return True
+
+    def _swap_in(self, reads: dict[str, FileRead]) -> bool:
+        """Swap in edited articles that sit where their old versions did; False if one does not.
+
+        Such an edit (text, title, summary, `updated`) changes no cross-file rule
+        and no index, so the whole corpus need not be linked and indexed again.
+        """
+        if self._catalog is None:
+            return False
+        swaps = {}
+        for path, read in reads.items():
+            old, old_read = self._served.get(path), self._reads.get(path)
+            new = read.article
+            if not (new and old and old_read and not read.problems and not old_read.problems):
+                return False
+            if _placement(new) != _placement(old):
+                return False
+            swaps[path] = new
+        self._reads.update(reads)
+        self._served.update(swaps)
+        by_source = {a.source: a for a in swaps.values()}
+        content = self.content
+        articles = tuple(by_source.get(a.source, a) for a in content.articles)
+        self.content = Content(content.site, content.authors, articles, content.problems)
+        self._catalog = self._catalog.with_new_versions({a.slug: a for a in swaps.values()})
+        if self.cache:
+            self.cache.save(self._site, self._reads, self._served, soon=False)
+        return True
 
     def _reload_site(self) -> bool:
         """Re-read site.yaml if it changed; True if the settings differ (re-read everything)."""
@@ -119,13 +148,14 @@ class Library:
 
     def _publish(self) -> None:
         """Apply the cross-file rules and swap in a new catalog."""
+        first = self._catalog is None
         content = assemble(self._site, self._reads.values(), self._served)
         self._served = {article.source: article for article in content.articles}
         self._log(content.problems)
         self.content = content
         self._catalog = build_catalog(content.site, content.authors, content.articles, self.clock())
         if self.cache:
-            self.cache.save(self._site, self._reads, self._served)
+            self.cache.save(self._site, self._reads, self._served, soon=first)
 
     def _log(self, problems: Iterable[Problem]) -> None:
         """Log each problem once, not again on every refresh while it lasts."""
@@ -184,6 +214,14 @@ class Library:
             return True
         prefix = path + "/"
         return any(known.startswith(prefix) for known in self._reads)
+
+
+def _placement(article: Article) -> tuple[object, ...]:
+    """What the cross-file rules (loading.link_articles) and the catalog's indexes read."""
+    return (
+        *(article.slug, article.id, article.aliases, article.authors, article.related),
+        *(article.published, article.draft, article.tags),
+    )
 
 
 def _stamp(path: Path) -> Stamp | None:

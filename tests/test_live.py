@@ -141,3 +141,27 @@ def test_cache_inside_the_content_folder_is_refused(content: Path) -> None:
     """The service never writes into the content folder."""
     with pytest.raises(ValueError, match="outside the content folder"):
         ContentCache(content / ".cache", content)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("title: Former National", "title: Edited Former National"),  # swapped in place
+        ("date: 2025-10-16 16:05 -0400", "date: 2025-11-30 10:00 -0500"),  # moves: rebuilt
+        ("tags: [politics, justice]", "tags: [justice, courts]"),  # re-indexed: rebuilt
+    ],
+)
+def test_an_edit_gives_the_catalog_a_fresh_load_gives(content: Path, old: str, new: str) -> None:
+    """Whichever way an edit is applied, the result equals loading the folder anew."""
+    lib = library(content, cache=False)
+    path = content / "2025/john-bolton-indicted.md"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    assert lib.refresh({"2025/john-bolton-indicted.md"})
+    edited, fresh = lib.catalog(), library(content, cache=False).catalog()
+    assert edited.articles == fresh.articles
+    assert dict(edited.by_slug) == dict(fresh.by_slug)
+    assert dict(edited.by_author) == dict(fresh.by_author)
+    assert dict(edited.by_tag) == dict(fresh.by_tag)
+    assert edited.version == fresh.version
