@@ -8,9 +8,11 @@ one is built aside and swapped in with a single assignment.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +34,8 @@ from feedsvc.loading import (
 from feedsvc.model import Article, Problem, Site
 
 log = logging.getLogger(__name__)
+
+RACY_NS = 2_000_000_000  # files changed this recently are read again by the next scan
 
 
 def utc_now() -> datetime:
@@ -70,7 +74,7 @@ class Library:
     # --- reading -----------------------------------------------------------------------
 
     def refresh(self, paths: Iterable[str] | None = None) -> bool:
-        """Re-read the files whose stamp changed, all of them if `paths` is None.
+        """Re-read `paths` (the watcher saw them change), or scan for changed stamps.
 
         Returns True when the content changed and a new catalog was swapped in.
         """
@@ -79,18 +83,22 @@ class Library:
             if paths is None or reread_all:
                 stamps = scan(self.root)
                 gone = set(self._reads) - set(stamps)
+                changed = [
+                    path
+                    for path, stamp in stamps.items()
+                    if reread_all or path not in self._reads or self._reads[path].stamp != stamp
+                ]
             else:
                 wanted = {p for p in paths if is_source(p)}
                 stamps = {p: s for p in wanted if (s := _stamp(self.root / p))}
                 gone = {p for p in wanted if p not in stamps and p in self._reads}
-            changed = [
-                path
-                for path, stamp in stamps.items()
-                if reread_all or path not in self._reads or self._reads[path].stamp != stamp
-            ]
-            if not (changed or gone or self._catalog is None):
+                changed = list(stamps)  # an event is news even when the stamp looks the same
+            reads = {path: self._read(path, stamps[path]) for path in changed}
+            reads = {
+                p: r for p, r in reads.items() if reread_all or not _same(self._reads.get(p), r)
+            }
+            if not (reads or gone or self._catalog is None):
                 return False
-            reads = {path: read_file(self.root, path, stamps[path], self._site) for path in changed}
             if gone or reread_all or not self._swap_in(reads):
                 for path in gone:
                     del self._reads[path]
@@ -98,6 +106,17 @@ class Library:
                 self._reads.update(reads)
                 self._publish()
             return True
+
+    def _read(self, path: str, stamp: Stamp) -> FileRead:
+        """Read a file; a stamp too recent to trust is marked so the next scan reads it again.
+
+        File times are coarse (a few ms): two saves of the same size within one
+        tick have the same stamp, and the second would otherwise go unseen.
+        """
+        read = read_file(self.root, path, stamp, self._site)
+        if time.time_ns() - stamp[0] < RACY_NS:
+            read = dataclasses.replace(read, stamp=(stamp[0], -1))
+        return read
 
     def _swap_in(self, reads: dict[str, FileRead]) -> bool:
         """Swap in edited articles that sit where their old versions did; False if one does not.
@@ -214,6 +233,14 @@ class Library:
             return True
         prefix = path + "/"
         return any(known.startswith(prefix) for known in self._reads)
+
+
+def _same(old: FileRead | None, new: FileRead) -> bool:
+    """Whether a re-read found what was already there."""
+    if old is None or old.problems != new.problems:
+        return False
+    digests = [r.article.digest if r.article else None for r in (old, new)]
+    return digests[0] == digests[1] and old.stamp[1] != -1
 
 
 def _placement(article: Article) -> tuple[object, ...]:
