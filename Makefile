@@ -6,20 +6,38 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check lint lock golden clean
+.PHONY: run test check lock golden bench system clean
+
+# Debian tools the suite drives, as command:package: wrk and nginx for the
+# benchmark's smoke run, chromium for the browser test. Installed when missing.
+SYSTEM_TOOLS := wrk:wrk nginx:nginx-light chromium:chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Links in the served feeds point at this server, so a local reader can follow them.
 run: $(STAMP)
 	FEEDSVC_BASE_URL=$${FEEDSVC_BASE_URL:-http://127.0.0.1:8000/} $(BIN)/feedsvc serve
 
-test: $(STAMP)
-	$(BIN)/ruff check feedsvc tests
-	$(BIN)/ruff format --check feedsvc tests
+test: $(STAMP) system
+	$(BIN)/ruff check feedsvc tests bench
+	$(BIN)/ruff format --check feedsvc tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 check: $(STAMP)
 	$(BIN)/feedsvc check
+
+# The benchmark (minutes at 100,000 articles); prints a table.
+bench: $(STAMP) system
+	$(BIN)/python bench/run.py
+
+system:
+	@missing=$$(for pair in $(SYSTEM_TOOLS); do \
+	  PATH="$$PATH:/usr/sbin" command -v $${pair%%:*} >/dev/null || echo $${pair#*:}; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
 
 # Regenerate the golden feed files after an intended change in output.
 golden: $(STAMP)

@@ -13,12 +13,14 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-WORDS = (
-    "harbor council budget transit river library museum tide weather election court "
-    "market school bridge festival garden rail ferry storm vote report survey energy "
-    "housing water science health policy city region coast volunteer program record "
-    "season evening morning public local national review plan study data project"
-).split()
+WORDS = [
+    *("harbor", "council", "budget", "transit", "river", "library", "museum", "tide"),
+    *("weather", "election", "court", "market", "school", "bridge", "festival", "garden"),
+    *("rail", "ferry", "storm", "vote", "report", "survey", "energy", "housing", "water"),
+    *("science", "health", "policy", "city", "region", "coast", "volunteer", "program"),
+    *("record", "season", "evening", "morning", "public", "local", "national", "review"),
+    *("plan", "study", "data", "project"),
+]
 TAGS = ["politics", "science", "city", "transport", "culture", "sport", "economy", "health"]
 SITE = """\
 title: Bench Gazette

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write_corpus  # noqa: E402 - the sibling script
+from corpus import write_corpus
 
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
@@ -47,9 +47,9 @@ def free_port() -> int:
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """A GET that returns status, headers and body, also for 304 and 404."""
-    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), b""
@@ -207,7 +207,7 @@ def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
     row.warm_s = time.monotonic() - start
     try:
         start = time.monotonic()
-        status, _, _ = get(base + "/authors/w0007/rss.xml")
+        status, _, _ = get(base + f"/authors/w{min(7, authors - 1):04d}/rss.xml")
         assert status == 200
         row.render_ms = (time.monotonic() - start) * 1000
         row.edit_s = statistics.median(edit_latency(corpus, articles, base, n) for n in range(3))
@@ -271,7 +271,10 @@ def load_nginx(body: bytes, work: Path, duration: int) -> dict[str, Load]:
         url = f"http://127.0.0.1:{port}/rss.xml"
         wait_until_served(url, server.process)
         etag = get(url)[1]["ETag"]
-        return {"nginx 200": wrk(url, duration), "nginx 304": wrk(url, duration, f"If-None-Match: {etag}")}
+        return {
+            "nginx 200": wrk(url, duration),
+            "nginx 304": wrk(url, duration, f"If-None-Match: {etag}"),
+        }
     finally:
         server.stop()
 
@@ -290,6 +293,13 @@ def load_plain_flask(body: bytes, work: Path, duration: int) -> dict[str, Load]:
         server.stop()
 
 
+def cell(row: Row, name: str, against: str | None = None) -> str:
+    """Requests per second (and the ratio to `against`, in the same run) and p99."""
+    load = row.loads[name]
+    ratio = f" ({load.rps / row.loads[against].rps:.2f}x)" if against else ""
+    return f"{load.rps:,.0f}/s{ratio}, p99 {load.p99_ms:.1f} ms"
+
+
 def table(rows: list[Row]) -> str:
     """The results as a Markdown table, ratios beside absolute figures."""
     lines = [
@@ -298,19 +308,12 @@ def table(rows: list[Row]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        loads = row.loads
-
-        def cell(name: str, against: str | None = None) -> str:
-            load = loads[name]
-            ratio = f" ({load.rps / loads[against].rps:.2f}×)" if against else ""
-            return f"{load.rps:,.0f}/s{ratio}, p99 {load.p99_ms:.1f} ms"
-
         lines.append(
             f"| {row.size} | {row.cold_s:.2f} s | {row.warm_s:.2f} s | {row.rss_mb:.0f} MB "
             f"| {row.edit_s:.2f} s | {row.render_ms:.0f} ms "
-            f"| {cell('feedsvc 200', 'nginx 200')} | {cell('feedsvc 304', 'nginx 304')} "
-            f"| {cell('nginx 200')} | {cell('nginx 304')} "
-            f"| {cell('flask view 200', 'nginx 200')} |"
+            f"| {cell(row, 'feedsvc 200', 'nginx 200')} | {cell(row, 'feedsvc 304', 'nginx 304')} "
+            f"| {cell(row, 'nginx 200')} | {cell(row, 'nginx 304')} "
+            f"| {cell(row, 'flask view 200', 'nginx 200')} |"
         )
     return "\n".join(lines)
 

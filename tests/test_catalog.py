@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import SAMPLE, WriteFile
-
 from feedsvc.catalog import Catalog, Link, build_catalog
 from feedsvc.loading import load
 

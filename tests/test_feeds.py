@@ -8,10 +8,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import SAMPLE, WriteFile
-from feedcheck import ATOM, check_atom, check_rss
 from lxml import etree
 
+from conftest import SAMPLE, WriteFile
+from feedcheck import ATOM, check_atom, check_rss
 from feedsvc import feeds
 from feedsvc.catalog import Catalog, build_catalog
 from feedsvc.loading import load

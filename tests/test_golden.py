@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from test_feeds import AUTHORS, catalog_of
 
 from feedsvc import feeds
+from test_feeds import AUTHORS, catalog_of
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("FEEDSVC_UPDATE_GOLDEN") == "1"

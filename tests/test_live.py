@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_ARTICLE, WriteFile
 
+from conftest import GOOD_ARTICLE, WriteFile
 from feedsvc import loading
 from feedsvc.cache import ContentCache
 from feedsvc.live import Library

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import WriteFile
 
+from conftest import WriteFile
 from feedsvc.loading import SiteError, assemble, load, read_file, scan
 from feedsvc.model import Problem, Severity
 

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import WriteFile, make_app
-from feedcheck import check_atom, check_rss
 from flask import Flask
 from flask.testing import FlaskClient
 from lxml import html
+
+from conftest import WriteFile, make_app
+from feedcheck import check_atom, check_rss
 
 FEEDS = ["/rss.xml", "/atom.xml", "/authors/j-williams/rss.xml", "/authors/m-okafor/atom.xml"]
 PAGES = ["/", "/authors/s-lindqvist/", "/articles/trump-putin-budapest-summit/"]
