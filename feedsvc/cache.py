@@ -18,13 +18,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from feedsvc.bodies import SqliteBodies
+from feedsvc.forking import after_fork_in_child
 from feedsvc.loading import FileRead
 from feedsvc.model import Article, Site
 
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 1
+FORMAT = 2
 
 
 def default_cache_dir(content: Path) -> Path:
@@ -35,18 +37,25 @@ def default_cache_dir(content: Path) -> Path:
 
 
 class ContentCache:
-    """One pickle file of every file's read and the served (last good) versions."""
+    """One pickle of every file's read and the served (last good) versions, and the bodies."""
 
     def __init__(self, folder: Path, content: Path, quiet: float = 30) -> None:
         folder, content = folder.resolve(), content.resolve()
         if folder.is_relative_to(content):
             raise ValueError(f"the cache folder {folder} must be outside the content folder")
         self.path = folder / "content.pickle"
+        self.bodies = SqliteBodies(folder / "bodies.sqlite")
         self.quiet = quiet
         self._pending: tuple[Any, ...] | None = None
         self._due = 0.0
         self._wake = threading.Condition()
         self._writer: threading.Thread | None = None
+        after_fork_in_child(self._after_fork)
+
+    def _after_fork(self) -> None:
+        """The writer thread stayed in the parent: a child starts its own when it saves."""
+        self._wake = threading.Condition()
+        self._writer = None
 
     def load(self, site: Site) -> tuple[dict[str, FileRead], dict[str, Article]]:
         """The cached reads, if the cache is for this format and these settings."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -40,6 +40,7 @@ class Catalog:
     scheduled: tuple[Article, ...]  # soonest first
     as_of: datetime
     version: str  # the same published content gives the same version in every process
+    body: Callable[[Article], str]  # an article's Markdown, fetched when it is rendered
 
     def related(self, article: Article) -> tuple[Link, ...]:
         """The article's related links to show; those to unpublished articles wait.
@@ -101,9 +102,13 @@ def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
 
 
 def build_catalog(
-    site: Site, authors: Mapping[str, Author], articles: Iterable[Article], now: datetime
+    site: Site,
+    authors: Mapping[str, Author],
+    articles: Iterable[Article],
+    now: datetime,
+    body: Callable[[Article], str],
 ) -> Catalog:
-    """Index `articles` as published at `now` (an aware datetime)."""
+    """Index `articles` as published at `now` (an aware datetime); `body` fetches bodies."""
     everything = newest_first(articles)
     drafts = tuple(a for a in everything if a.draft)
     published = tuple(a for a in everything if not a.draft and a.published <= now)
@@ -129,6 +134,7 @@ def build_catalog(
         scheduled=scheduled,
         as_of=now,
         version=_version(site, authors, published),
+        body=body,
     )
 
 

@@ -41,7 +41,7 @@ def check(content: Path) -> None:
         raise SystemExit(1) from None
     for problem in loaded.problems:
         click.echo(problem.format())
-    catalog = build_catalog(loaded.site, loaded.authors, loaded.articles, utc_now())
+    catalog = build_catalog(loaded.site, loaded.authors, loaded.articles, utc_now(), loaded.body)
     _list_unpublished(catalog)
     counts = Counter(p.severity for p in loaded.problems)
     click.echo(
@@ -81,14 +81,17 @@ def serve(*, content: Path, host: str, port: int, workers: int, threads: int, de
     from feedsvc import create_app  # noqa: PLC0415 - the factory imports this package's layers
 
     config = {"CONTENT": str(content)}
-    try:
-        create_app({**config, "WATCH": "0"})  # fail here, clearly, if site.yaml is unusable
-    except SiteError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Serving {content} on http://{host}:{port}/")
     if debug:
         create_app(config).run(host, port, debug=True)
         return
+    try:
+        # Loaded once, before gunicorn forks its workers: they start with the content
+        # in place (no worker boot timeout, however large the corpus) and each follows
+        # changes from then on with a watcher of its own.
+        app = create_app(config)
+    except SiteError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Serving {content} on http://{host}:{port}/")
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only `serve` needs it
 
     class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
@@ -100,12 +103,12 @@ def serve(*, content: Path, host: str, port: int, workers: int, threads: int, de
                 "timeout": 30,
                 "graceful_timeout": 10,
                 "keepalive": 5,
+                "preload_app": True,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            # Called in each worker after the fork: each has its own watcher thread.
-            return create_app(config)
+            return app
 
     Server().run()

@@ -144,7 +144,7 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     site = catalog.site
     authors = tuple(catalog.authors[slug] for slug in article.authors)
     related = catalog.related(article)
-    body = article_html(article, site)
+    body = article_html(catalog, article)
     image = site.absolute(article.image) if article.image else None
     return Entry(
         id=article.id,
@@ -155,7 +155,7 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         updated=article.updated,
         authors=authors,
         author_uris=tuple(a.url or site.author_url(a.slug) for a in authors),
-        summary=article.summary or summarize(article.body),
+        summary=article.summary or summarize(catalog.body(article)),
         content=image_html(image) + body + related_html(related),
         categories=article.tags,
         image=image,
@@ -163,9 +163,9 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     )
 
 
-def article_html(article: Article, site: Site) -> str:
+def article_html(catalog: Catalog, article: Article) -> str:
     """An article's body as HTML, links resolved against its page."""
-    return render(article.body, site.article_url(article.slug))
+    return render(catalog.body(article), catalog.site.article_url(article.slug))
 
 
 def image_html(url: str | None) -> str:

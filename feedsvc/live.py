@@ -8,17 +8,21 @@ one is built aside and swapped in with a single assignment.
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feedsvc.bodies import Bodies, MemoryBodies
 from feedsvc.cache import ContentCache
 from feedsvc.catalog import Catalog, build_catalog
+from feedsvc.forking import after_fork_in_child
+from feedsvc.frontmatter import parse
 from feedsvc.loading import (
     SITE_FILE,
     Content,
@@ -59,12 +63,16 @@ class Library:
         self.clock = clock
         self.cache = cache
         self._lock = threading.Lock()  # one refresh at a time; readers never wait
+        self._watching = False
+        self._stop = threading.Event()
+        after_fork_in_child(self._after_fork)
         self._site: Site = load_site(root, base_url)  # no site, no service: raises SiteError
         self._site_stamp = _stamp(root / SITE_FILE)
         self._site_problems: tuple[Problem, ...] = ()
         self._reads: dict[str, FileRead] = {}
         self._served: dict[str, Article] = {}  # path → the version in the feeds (last good)
         self._logged: set[Problem] = set()
+        self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         if cache:
             self._reads, self._served = cache.load(self._site)
         self._catalog: Catalog | None = None
@@ -93,7 +101,7 @@ class Library:
                 stamps = {p: s for p in wanted if (s := _stamp(self.root / p))}
                 gone = {p for p in wanted if p not in stamps and p in self._reads}
                 changed = list(stamps)  # an event is news even when the stamp looks the same
-            reads = {path: self._read(path, stamps[path]) for path in changed}
+            reads = self._read_all({path: stamps[path] for path in changed})
             reads = {
                 p: r for p, r in reads.items() if reread_all or not _same(self._reads.get(p), r)
             }
@@ -107,16 +115,36 @@ class Library:
                 self._publish()
             return True
 
-    def _read(self, path: str, stamp: Stamp) -> FileRead:
-        """Read a file; a stamp too recent to trust is marked so the next scan reads it again.
+    def _read_all(self, stamps: dict[str, Stamp]) -> dict[str, FileRead]:
+        """Read files, moving their bodies to the body store.
 
-        File times are coarse (a few ms): two saves of the same size within one
-        tick have the same stamp, and the second would otherwise go unseen.
+        A stamp too recent to trust is marked so that the next scan reads the
+        file again: file times are coarse (a few ms), so two saves of the same
+        size within one tick share a stamp and the second would go unseen.
         """
-        read = read_file(self.root, path, stamp, self._site)
-        if time.time_ns() - stamp[0] < RACY_NS:
-            read = dataclasses.replace(read, stamp=(stamp[0], -1))
-        return read
+        reads = {}
+        recent = time.time_ns() - RACY_NS
+        for path, stamp in stamps.items():
+            read = read_file(self.root, path, stamp, self._site)
+            reads[path] = read if stamp[0] < recent else replace(read, stamp=(stamp[0], -1))
+        self.bodies.put_many((r.article.digest, r.body) for r in reads.values() if r.article)
+        return {path: replace(read, body="") for path, read in reads.items()}
+
+    def body(self, article: Article) -> str:
+        """An article's Markdown: from the body store, else from its file if unchanged."""
+        found = self.bodies.get(article.digest)
+        if found is not None:
+            return found
+        try:  # a body store lost under a cache (deleted by hand, say)
+            text = (self.root / article.source).read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        if hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest() != article.digest:
+            log.error("the body of %s is lost; it shows empty until saved again", article.source)
+            return ""
+        body = parse(text).body
+        self.bodies.put_many([(article.digest, body)])
+        return body
 
     def _swap_in(self, reads: dict[str, FileRead]) -> bool:
         """Swap in edited articles that sit where their old versions did; False if one does not.
@@ -172,7 +200,11 @@ class Library:
         self._served = {article.source: article for article in content.articles}
         self._log(content.problems)
         self.content = content
-        self._catalog = build_catalog(content.site, content.authors, content.articles, self.clock())
+        if isinstance(self.bodies, MemoryBodies):
+            self.bodies.keep_only({a.digest for a in content.articles})
+        self._catalog = build_catalog(
+            content.site, content.authors, content.articles, self.clock(), self.body
+        )
         if self.cache:
             self.cache.save(self._site, self._reads, self._served, soon=first)
 
@@ -196,24 +228,39 @@ class Library:
         assert catalog is not None  # built in __init__
         if catalog.next_release is not None and now >= catalog.next_release:
             content = self.content  # a scheduled article's time has come
-            catalog = build_catalog(content.site, content.authors, content.articles, now)
+            catalog = build_catalog(content.site, content.authors, content.articles, now, self.body)
             self._catalog = catalog
         return catalog
 
     # --- watching ----------------------------------------------------------------------
 
-    def watch(self) -> threading.Event:
-        """Follow changes in a daemon thread until the returned event is set."""
-        stop = threading.Event()
-        thread = threading.Thread(target=self._watch, args=(stop,), name="feedsvc-watch")
+    def watch(self) -> None:
+        """Follow changes in a daemon thread, in this process and in any forked from it."""
+        self._watching = True
+        self._start_watcher()
+
+    def _start_watcher(self) -> None:
+        self._stop = threading.Event()
+        thread = threading.Thread(target=self._watch, args=(self._stop,), name="feedsvc-watch")
         thread.daemon = True
         thread.start()
-        return stop
+
+    def stop_watching(self) -> None:
+        """End the watcher thread (tests)."""
+        self._watching = False
+        self._stop.set()
+
+    def _after_fork(self) -> None:
+        """In a forked worker: a fresh lock and a watcher of its own, catching up first."""
+        self._lock = threading.Lock()
+        if self._watching:
+            self._start_watcher()
 
     def _watch(self, stop: threading.Event) -> None:
         from watchfiles import watch  # noqa: PLC0415 - only a serving process watches
 
         root = str(self.root.resolve())
+        self.refresh()  # what changed before this watcher started (since a fork, say)
         # step: wait this long for a save to settle; debounce: never batch longer than this.
         for batch in watch(root, stop_event=stop, step=30, debounce=300, raise_interrupt=False):
             paths = {os.path.relpath(path, root).replace(os.sep, "/") for _, path in batch}

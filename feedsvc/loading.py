@@ -7,6 +7,7 @@ rendered here; bodies stay source text until a feed or page shows them.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import os
@@ -58,6 +59,11 @@ class Content:
     authors: Mapping[str, Author]
     articles: tuple[Article, ...]
     problems: tuple[Problem, ...]
+    bodies: Mapping[str, str] = field(default_factory=dict)  # digest → Markdown
+
+    def body(self, article: Article) -> str:
+        """An article's Markdown body."""
+        return self.bodies[article.digest]
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -79,6 +85,7 @@ class FileRead:
     author: Author | None = None
     claimed_slug: str = ""  # the slug it takes even when broken, so links to it stay valid
     lines: Mapping[str, int] = field(default_factory=dict)  # field → line, for later rules
+    body: str = ""  # the article's Markdown, until it is moved to a body store
 
     def line(self, key: str) -> int:
         """The line of a field, or 1."""
@@ -92,7 +99,10 @@ def load(root: Path, base_url: str | None = None) -> Content:
     """
     site = load_site(root, base_url)
     stamps = scan(root)
-    return assemble(site, [read_file(root, rel, stamps[rel], site) for rel in sorted(stamps)])
+    reads = [read_file(root, rel, stamps[rel], site) for rel in sorted(stamps)]
+    content = assemble(site, reads)
+    bodies = {r.article.digest: r.body for r in reads if r.article}
+    return dataclasses.replace(content, bodies=bodies)
 
 
 def scan(root: Path) -> dict[str, Stamp]:
@@ -328,11 +338,18 @@ def read_article(rel: str, text: str, site: Site, stamp: Stamp = (0, 0)) -> File
         updated=updated,
         source=rel,
         digest=hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(),
-        body=document.body,
         aliases=aliases,
         **extra,
     )
-    return FileRead(rel, stamp, tuple(problems), article, claimed_slug=slug, lines=document.lines)
+    return FileRead(
+        rel,
+        stamp,
+        tuple(problems),
+        article,
+        claimed_slug=slug,
+        lines=document.lines,
+        body=document.body,
+    )
 
 
 def tag_id(site: Site, published: datetime, first_slug: str) -> str:

@@ -57,7 +57,7 @@ class Author:
     bio: str = ""  # Markdown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelatedLink:
     """A "Check also" link as written: another article's slug or an external URL."""
 
@@ -66,9 +66,9 @@ class RelatedLink:
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
-    """One article file, validated; `body` is the Markdown source, unrendered."""
+    """One article file, validated. Its body is not here: see `feedsvc.bodies`."""
 
     slug: str
     id: str
@@ -77,8 +77,7 @@ class Article:
     published: datetime  # aware, UTC
     updated: datetime  # aware, UTC; never before `published`
     source: str  # path relative to the content folder, for messages
-    digest: str  # SHA-1 of the file's text: the same content has the same digest everywhere
-    body: str = ""
+    digest: str  # SHA-1 of the file's text: the key of its body, the same in every process
     summary: str | None = None
     tags: tuple[str, ...] = ()
     related: tuple[RelatedLink, ...] = ()

@@ -57,7 +57,7 @@ def article(slug: str) -> str | BaseResponse:
         return redirect(current.site.article_url(current.aliases[slug]), 301)
     found = current.by_slug.get(slug) or abort(404, "No such article.")
     entry = feeds.entry(current, found)
-    body = feeds.article_html(found, current.site)
+    body = feeds.article_html(current, found)
     bios = {a.slug: render(a.bio, current.site.author_url(a.slug)) for a in entry.authors}
     return render_template("article.html", catalog=current, entry=entry, body=body, bios=bios)
 

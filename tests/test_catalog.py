@@ -15,7 +15,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 def catalog_of(root: Path, now: datetime = NOW) -> Catalog:
     """Load a folder and index it as of `now`."""
     loaded = load(root)
-    return build_catalog(loaded.site, loaded.authors, loaded.articles, now)
+    return build_catalog(loaded.site, loaded.authors, loaded.articles, now, loaded.body)
 
 
 def test_newest_first_without_drafts_or_scheduled() -> None:

@@ -23,7 +23,7 @@ AUTHORS = ["j-williams", "m-okafor", "s-lindqvist"]
 def catalog_of(root: Path = SAMPLE, now: datetime = NOW) -> Catalog:
     """The catalog of a content folder at `now`."""
     loaded = load(root)
-    return build_catalog(loaded.site, loaded.authors, loaded.articles, now)
+    return build_catalog(loaded.site, loaded.authors, loaded.articles, now, loaded.body)
 
 
 def every_feed(catalog: Catalog) -> list[feeds.Feed]:
@@ -124,7 +124,7 @@ def test_derived_summary_is_plain_text_cut_at_a_word() -> None:
     assert "<" not in entry.summary and "\n" not in entry.summary
     assert len(entry.summary) <= 280
     assert entry.summary.endswith(" …")
-    body_words = feeds.article_html(catalog.by_slug["john-bolton-indicted"], catalog.site)
+    body_words = feeds.article_html(catalog, catalog.by_slug["john-bolton-indicted"])
     assert entry.summary.removesuffix(" …").split()[-1] in body_words
 
 

@@ -165,3 +165,30 @@ def test_an_edit_gives_the_catalog_a_fresh_load_gives(content: Path, old: str, n
     assert dict(edited.by_author) == dict(fresh.by_author)
     assert dict(edited.by_tag) == dict(fresh.by_tag)
     assert edited.version == fresh.version
+
+
+def test_bodies_live_in_the_store_not_in_the_catalog(write: WriteFile, content: Path) -> None:
+    """Reads keep no body once stored; a broken edit still renders the last good body."""
+    lib = library(content)
+    assert all(read.body == "" for read in lib._reads.values())
+    good = lib.catalog().by_slug["john-bolton-indicted"]
+    body = lib.catalog().body(good)
+    assert "grand jury" in body
+    write("2025/john-bolton-indicted.md", "---\ntitle: [half-saved\n")
+    lib.refresh({"2025/john-bolton-indicted.md"})
+    assert lib.catalog().body(lib.catalog().by_slug["john-bolton-indicted"]) == body
+
+
+def test_a_lost_body_store_falls_back_to_the_file(content: Path) -> None:
+    """With the store gone, an unchanged file's body is read from the file again."""
+    first = library(content)
+    assert first.cache is not None
+    first.cache.flush()
+    first.cache.bodies.path.unlink()
+    for suffix in ("-wal", "-shm"):
+        first.cache.bodies.path.with_name(first.cache.bodies.path.name + suffix).unlink(
+            missing_ok=True
+        )
+    again = library(content)
+    article = again.catalog().by_slug["john-bolton-indicted"]
+    assert "grand jury" in again.catalog().body(article)

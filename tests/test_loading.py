@@ -154,7 +154,7 @@ def test_unusual_but_valid_input_is_accepted(content: Path) -> None:
     assert loaded.problems == ()
     article = next(a for a in loaded.articles if a.title.startswith("Ünïcödé"))
     assert article.slug == "café-東京"
-    assert article.body.strip() == "Body text."
+    assert loaded.body(article).strip() == "Body text."
 
 
 def test_author_file_problems(write: WriteFile, content: Path) -> None:

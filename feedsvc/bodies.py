@@ -1,0 +1,92 @@
+"""Where article bodies live while the service runs: out of the catalog, keyed by digest.
+
+Bodies are most of a corpus's bytes (about 5 KB an article) and a feed shows
+only its newest entries, so the catalog holds digests and a body is fetched
+when a feed or page is rendered. Keying by the digest of the whole file keeps
+every version that was ever served, which is what lets an article whose new
+version is broken keep its last good one.
+
+`MemoryBodies` keeps them in a dict (no cache folder); `SqliteBodies` keeps
+them in the cache folder, shared by every worker and kept across restarts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from feedsvc.forking import after_fork_in_child
+
+
+class Bodies(Protocol):
+    """Article bodies (Markdown) by the digest of their file."""
+
+    def get(self, digest: str) -> str | None:
+        """The body, or None if it is not stored."""
+
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+        """Store (digest, body) pairs; ones already stored are left as they are."""
+
+
+class MemoryBodies:
+    """Bodies in a dict."""
+
+    def __init__(self) -> None:
+        self._bodies: dict[str, str] = {}
+
+    def get(self, digest: str) -> str | None:
+        """The body, or None."""
+        return self._bodies.get(digest)
+
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+        """Store pairs."""
+        self._bodies.update(items)
+
+    def keep_only(self, digests: set[str]) -> None:
+        """Forget bodies that no file has any more."""
+        self._bodies = {d: b for d, b in self._bodies.items() if d in digests}
+
+
+class SqliteBodies:
+    """Bodies in an SQLite file: shared by processes (WAL), one connection per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        after_fork_in_child(self._forget_connections)
+        with self._connection() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, body TEXT NOT NULL)"
+                " WITHOUT ROWID"
+            )
+
+    def _forget_connections(self) -> None:
+        """A forked child opens its own connections."""
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=60)
+            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+            db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last write is fine
+            self._local.db = db
+        return db
+
+    def get(self, digest: str) -> str | None:
+        """The body, or None."""
+        row = (
+            self._connection()
+            .execute("SELECT body FROM bodies WHERE digest = ?", (digest,))
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+        """Store pairs in one transaction."""
+        with self._connection() as db:
+            db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", items)
