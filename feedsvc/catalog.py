@@ -38,7 +38,6 @@ class Catalog:
     aliases: Mapping[str, str]  # old slug → current slug, published articles only
     drafts: tuple[Article, ...]
     scheduled: tuple[Article, ...]  # soonest first
-    as_of: datetime
     version: str  # the same published content gives the same version in every process
     body: Callable[[Article], str]  # an article's Markdown, fetched when it is rendered
 
@@ -132,7 +131,6 @@ def build_catalog(
         aliases=MappingProxyType(aliases),
         drafts=drafts,
         scheduled=scheduled,
-        as_of=now,
         version=_version(site, authors, published),
         body=body,
     )

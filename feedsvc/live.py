@@ -245,11 +245,6 @@ class Library:
         thread.daemon = True
         thread.start()
 
-    def stop_watching(self) -> None:
-        """End the watcher thread (tests)."""
-        self._watching = False
-        self._stop.set()
-
     def _after_fork(self) -> None:
         """In a forked worker: a fresh lock and a watcher of its own, catching up first."""
         self._lock = threading.Lock()
@@ -260,12 +255,25 @@ class Library:
         from watchfiles import watch  # noqa: PLC0415 - only a serving process watches
 
         root = str(self.root.resolve())
-        self.refresh()  # what changed before this watcher started (since a fork, say)
-        # step: wait this long for a save to settle; debounce: never batch longer than this.
-        for batch in watch(root, stop_event=stop, step=30, debounce=300, raise_interrupt=False):
+        # The first batch comes once the watches are in place (at the latest after
+        # rust_timeout, empty): a full scan then catches whatever changed before,
+        # since the load or since a fork. step: wait this long for a save to settle;
+        # debounce: never batch longer than this.
+        caught_up = False
+        batches = watch(
+            root,
+            stop_event=stop,
+            step=30,
+            debounce=300,
+            rust_timeout=500,
+            yield_on_timeout=True,
+            raise_interrupt=False,
+        )
+        for batch in batches:
             paths = {os.path.relpath(path, root).replace(os.sep, "/") for _, path in batch}
             try:
-                if any(self._needs_scan(path) for path in paths):
+                if not caught_up or any(self._needs_scan(path) for path in paths):
+                    caught_up = True
                     self.refresh()
                 elif sources := {p for p in paths if p == SITE_FILE or is_source(p)}:
                     self.refresh(sources)

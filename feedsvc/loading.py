@@ -65,11 +65,6 @@ class Content:
         """An article's Markdown body."""
         return self.bodies[article.digest]
 
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        """The problems that kept something out."""
-        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
-
 
 Stamp = tuple[int, int]  # (mtime in ns, size): a file is re-read only when this changes
 

@@ -1,0 +1,116 @@
+"""The feeds' hot path on its own: what is re-rendered when, and the header rules."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import WriteFile
+from feedsvc.live import Library
+from feedsvc.serving import FeedResponses, accepts_gzip, not_modified, prepare
+
+LAST_MODIFIED = datetime(2025, 11, 15, 13, 0, tzinfo=UTC)
+FEEDS = [
+    "/rss.xml",
+    "/atom.xml",
+    "/authors/j-williams/rss.xml",
+    "/authors/m-okafor/rss.xml",
+    "/authors/s-lindqvist/atom.xml",
+]
+
+
+def test_an_edit_re_renders_only_the_feeds_it_is_in(write: WriteFile, content: Path) -> None:
+    """Editing a J. Williams article re-renders the site's and his feeds, no one else's."""
+    library = Library(content)
+    responses = FeedResponses(library)
+    before = {path: responses.get(path) for path in FEEDS}
+    text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
+    write("2025/john-bolton-indicted.md", text.replace("Former National", "Ex-National"))
+    assert library.refresh({"2025/john-bolton-indicted.md"})
+    after = {path: responses.get(path) for path in FEEDS}
+    same = {path for path in FEEDS if after[path] is before[path]}
+    assert same == {"/authors/m-okafor/rss.xml", "/authors/s-lindqvist/atom.xml"}
+
+
+def test_a_release_re_renders_exactly_the_feeds_it_enters(content: Path) -> None:
+    """The 2031 article goes live: the site's and its author's feeds change, others stay."""
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    library = Library(content, clock=lambda: now[0])
+    responses = FeedResponses(library)
+    before = {path: responses.get(path) for path in FEEDS}
+    now[0] = datetime(2031, 6, 1, 9, 0, tzinfo=UTC)
+    after = {path: responses.get(path) for path in FEEDS}
+    changed = {path for path in FEEDS if after[path] is not before[path]}
+    assert changed == {"/rss.xml", "/atom.xml", "/authors/s-lindqvist/atom.xml"}
+
+
+def test_unknown_paths_are_not_feeds(content: Path) -> None:
+    """Only the site's and existing authors' feeds are served here; the rest goes to Flask."""
+    responses = FeedResponses(Library(content))
+    for path in [
+        "/authors/nobody/rss.xml",
+        "/feed.xml",
+        "/authors/j-williams/json.xml",
+        "/x/rss.xml",
+    ]:
+        assert responses.get(path) is None
+
+
+def test_prepared_variants() -> None:
+    """gzip is deterministic and has its own strong ETag; headers are complete."""
+    prepared = prepare(b"<rss/>" * 100, "application/rss+xml; charset=utf-8", LAST_MODIFIED, 5)
+    again = prepare(b"<rss/>" * 100, "application/rss+xml; charset=utf-8", LAST_MODIFIED, 5)
+    assert prepared.gzipped.body == again.gzipped.body
+    assert gzip.decompress(prepared.gzipped.body) == prepared.identity.body
+    assert prepared.gzipped.etag != prepared.identity.etag
+    headers = dict(prepared.gzipped.headers)
+    assert headers["Content-Length"] == str(len(prepared.gzipped.body))
+    assert headers["Last-Modified"] == "Sat, 15 Nov 2025 13:00:00 GMT"
+    assert headers["Cache-Control"] == "public, max-age=300"
+    assert "Content-Length" not in dict(prepared.gzipped.not_modified)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"HTTP_IF_NONE_MATCH": '"abc"'}, True),
+        ({"HTTP_IF_NONE_MATCH": 'W/"abc"'}, True),
+        ({"HTTP_IF_NONE_MATCH": '"x", "abc"'}, True),
+        ({"HTTP_IF_NONE_MATCH": "*"}, True),
+        ({"HTTP_IF_NONE_MATCH": '"x"'}, False),
+        ({"HTTP_IF_NONE_MATCH": "garbage"}, False),
+        (
+            {
+                "HTTP_IF_NONE_MATCH": '"x"',
+                "HTTP_IF_MODIFIED_SINCE": "Sun, 16 Nov 2025 00:00:00 GMT",
+            },
+            False,
+        ),
+        ({"HTTP_IF_MODIFIED_SINCE": "Sat, 15 Nov 2025 13:00:00 GMT"}, True),
+        ({"HTTP_IF_MODIFIED_SINCE": "Sat, 15 Nov 2025 12:59:59 GMT"}, False),
+        ({"HTTP_IF_MODIFIED_SINCE": "not a date"}, False),
+        ({}, False),
+    ],
+)
+def test_conditional_rules(headers: dict[str, str], expected: bool) -> None:
+    """RFC 9110: If-None-Match (weak comparison) first; else If-Modified-Since; junk ignored."""
+    assert not_modified(headers, '"abc"', LAST_MODIFIED) is expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("", False),
+        ("br", False),
+    ],
+)
+def test_accepts_gzip(header: str, expected: bool) -> None:
+    """Accept-Encoding with qualities; `*` counts, q=0 refuses."""
+    assert accepts_gzip(header) is expected
