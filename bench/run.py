@@ -306,22 +306,22 @@ def cell(row: Row, name: str, against: str | None = None) -> str:
     return f"{load.rps:,.0f}/s{ratio}, p99 {load.p99_ms:.1f} ms"
 
 
-def table(rows: list[Row]) -> str:
-    """The results as a Markdown table, ratios beside absolute figures."""
-    lines = [
-        "| articles / authors | cold start | warm restart | peak RSS/worker | edit visible "
-        "| first render | feedsvc 200 | feedsvc 304 | nginx 200 | nginx 304 | plain Flask 200 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row.size} | {row.cold_s:.2f} s | {row.warm_s:.2f} s | {row.rss_mb:.0f} MB "
-            f"| {row.edit_s:.2f} s | {row.render_ms:.0f} ms "
-            f"| {cell(row, 'feedsvc 200', 'nginx 200')} | {cell(row, 'feedsvc 304', 'nginx 304')} "
-            f"| {cell(row, 'nginx 200')} | {cell(row, 'nginx 304')} "
-            f"| {cell(row, 'flask view 200', 'nginx 200')} |"
-        )
-    return "\n".join(lines)
+HEADER = (
+    "| articles / authors | cold start | warm restart | peak RSS/worker | edit visible "
+    "| first render | feedsvc 200 | feedsvc 304 | nginx 200 | nginx 304 | plain Flask 200 |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_row(row: Row) -> str:
+    """One size's figures as a Markdown table row, ratios beside absolute figures."""
+    return (
+        f"| {row.size} | {row.cold_s:.2f} s | {row.warm_s:.2f} s | {row.rss_mb:.0f} MB "
+        f"| {row.edit_s:.2f} s | {row.render_ms:.0f} ms "
+        f"| {cell(row, 'feedsvc 200', 'nginx 200')} | {cell(row, 'feedsvc 304', 'nginx 304')} "
+        f"| {cell(row, 'nginx 200')} | {cell(row, 'nginx 304')} "
+        f"| {cell(row, 'flask view 200', 'nginx 200')} |"
+    )
 
 
 def main() -> None:
@@ -338,18 +338,18 @@ def main() -> None:
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
             raise SystemExit(f"bench needs {tool}: run `make bench`, which installs it")
-    rows = []
     work = Path(tempfile.mkdtemp(prefix="feedsvc-bench-"))
     work.chmod(0o755)  # nginx workers run as another user and must read the feed file
+    print(HEADER, flush=True)
     try:
         for spec in args.sizes.split(","):
             articles, authors = (int(x) for x in spec.split(":"))
             print(f"measuring {articles:,} articles by {authors:,} authors…", file=sys.stderr)
-            rows.append(measure(articles, authors, work / str(articles), args.duration))
+            row = measure(articles, authors, work / str(articles), args.duration)
+            print(table_row(row), flush=True)  # each size as soon as it is measured
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(table(rows))
 
 
 if __name__ == "__main__":
