@@ -15,18 +15,19 @@ import pickle
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from feedsvc.bodies import SqliteBodies
 from feedsvc.forking import after_fork_in_child
 from feedsvc.loading import FileRead
-from feedsvc.model import Article, Site
+from feedsvc.model import Article, Problem, Site
 
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 2
+FORMAT = 4
 
 
 def default_cache_dir(content: Path) -> Path:
@@ -34,6 +35,15 @@ def default_cache_dir(content: Path) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     key = hashlib.sha1(str(content.resolve()).encode(), usedforsecurity=False).hexdigest()
     return base / "feedsvc" / key[:16]
+
+
+@dataclass
+class Snapshot:
+    """What a restart needs: every file's read, the served versions, and the problems."""
+
+    reads: dict[str, FileRead]
+    served: dict[str, Article]  # path → the version in the feeds, in catalog order
+    problems: tuple[Problem, ...] | None  # None: not known, link the reads again
 
 
 class ContentCache:
@@ -50,38 +60,44 @@ class ContentCache:
         self._due = 0.0
         self._wake = threading.Condition()
         self._writer: threading.Thread | None = None
+        self.writable = True
         after_fork_in_child(self._after_fork)
 
     def _after_fork(self) -> None:
-        """The writer thread stayed in the parent: a child starts its own when it saves."""
+        """The parent, which loaded before forking and watches too, keeps the cache written.
+
+        Workers writing the same state again would only spend CPU that requests need.
+        """
         self._wake = threading.Condition()
         self._writer = None
+        self._pending = None
+        self.writable = False
 
-    def load(self, site: Site) -> tuple[dict[str, FileRead], dict[str, Article]]:
+    def load(self, site: Site) -> Snapshot:
         """The cached reads, if the cache is for this format and these settings."""
         try:
             with self.path.open("rb") as file:
                 # The cache folder is the service's own: nobody else writes it.
                 data = pickle.load(file)
             if data["format"] == FORMAT and data["site"] == site:
-                return data["reads"], data["served"]
+                return Snapshot(data["reads"], data["served"], data["problems"])
             log.info("the content cache is for other settings; rebuilding it")
         except FileNotFoundError:
             pass
         except Exception:  # a corrupt or foreign cache is never trusted, only replaced
             log.warning("the content cache at %s is unreadable; rebuilding it", self.path)
-        return {}, {}
+        return Snapshot({}, {}, None)
 
-    def save(
-        self, site: Site, reads: dict[str, FileRead], served: dict[str, Article], *, soon: bool
-    ) -> None:
+    def save(self, site: Site, snapshot: Snapshot, *, soon: bool) -> None:
         """Write in the background: at once if `soon`, else after a quiet spell.
 
         Pickling a large corpus takes seconds of CPU, so live edits are written
         together once they stop; a newer state replaces one not yet written.
         """
+        if not self.writable:
+            return
         with self._wake:
-            self._pending = (site, dict(reads), dict(served))
+            self._pending = (site, snapshot)
             self._due = time.monotonic() + (0 if soon else self.quiet)
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_loop, name="feedsvc-cache")
@@ -102,10 +118,10 @@ class ContentCache:
                 while self._pending is None or time.monotonic() < self._due:
                     wait = None if self._pending is None else self._due - time.monotonic()
                     self._wake.wait(wait)
-                site, reads, served = self._pending
-            self._write({"format": FORMAT, "site": site, "reads": reads, "served": served})
+                site, snapshot = self._pending
+            self._write({"format": FORMAT, "site": site, **vars(snapshot)})
             with self._wake:
-                if self._pending and self._pending[1] is reads:
+                if self._pending and self._pending[1] is snapshot:
                     self._pending = None
                 self._wake.notify_all()
 

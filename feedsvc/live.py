@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feedsvc.bodies import Bodies, MemoryBodies
-from feedsvc.cache import ContentCache
+from feedsvc.cache import ContentCache, Snapshot
 from feedsvc.catalog import Catalog, build_catalog
 from feedsvc.forking import after_fork_in_child
 from feedsvc.frontmatter import parse
@@ -40,6 +40,7 @@ from feedsvc.model import Article, Problem, Site
 log = logging.getLogger(__name__)
 
 RACY_NS = 2_000_000_000  # files changed this recently are read again by the next scan
+BODY_BATCH = 1000  # bodies held in memory at most while a large folder is read
 
 
 def utc_now() -> datetime:
@@ -72,9 +73,12 @@ class Library:
         self._reads: dict[str, FileRead] = {}
         self._served: dict[str, Article] = {}  # path → the version in the feeds (last good)
         self._logged: set[Problem] = set()
+        self._cached_problems: tuple[Problem, ...] | None = None
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         if cache:
-            self._reads, self._served = cache.load(self._site)
+            cached = cache.load(self._site)
+            self._reads, self._served = cached.reads, cached.served
+            self._cached_problems = cached.problems
         self._catalog: Catalog | None = None
         self.content: Content = assemble(self._site, ())
         self.refresh()
@@ -107,6 +111,10 @@ class Library:
             }
             if not (reads or gone or self._catalog is None):
                 return False
+            restarted_unchanged = not (reads or gone or reread_all) and self._catalog is None
+            if restarted_unchanged and self._cached_problems is not None:
+                self._publish(self._cached_content(self._cached_problems), save=False)
+                return True
             if gone or reread_all or not self._swap_in(reads):
                 for path in gone:
                     del self._reads[path]
@@ -124,11 +132,18 @@ class Library:
         """
         reads = {}
         recent = time.time_ns() - RACY_NS
+        batch: list[tuple[str, str]] = []  # bodies go to the store a batch at a time
         for path, stamp in stamps.items():
             read = read_file(self.root, path, stamp, self._site)
-            reads[path] = read if stamp[0] < recent else replace(read, stamp=(stamp[0], -1))
-        self.bodies.put_many((r.article.digest, r.body) for r in reads.values() if r.article)
-        return {path: replace(read, body="") for path, read in reads.items()}
+            if read.article:
+                batch.append((read.article.digest, read.body))
+            fresh = stamp[0] >= recent
+            reads[path] = replace(read, body="", stamp=(stamp[0], -1) if fresh else stamp)
+            if len(batch) >= BODY_BATCH:
+                self.bodies.put_many(batch)
+                batch = []
+        self.bodies.put_many(batch)
+        return reads
 
     def body(self, article: Article) -> str:
         """An article's Markdown: from the body store, else from its file if unchanged."""
@@ -171,7 +186,7 @@ class Library:
         self.content = Content(content.site, content.authors, articles, content.problems)
         self._catalog = self._catalog.with_new_versions({a.slug: a for a in swaps.values()})
         if self.cache:
-            self.cache.save(self._site, self._reads, self._served, soon=False)
+            self._save(soon=False)
         return True
 
     def _reload_site(self) -> bool:
@@ -193,10 +208,21 @@ class Library:
         self._site = site
         return True
 
-    def _publish(self) -> None:
-        """Apply the cross-file rules and swap in a new catalog."""
+    def _cached_content(self, problems: tuple[Problem, ...]) -> Content:
+        """The content as it was linked when the cache was written: no need to link it again."""
+        authors = {r.author.slug: r.author for r in self._reads.values() if r.author}
+        return Content(self._site, authors, tuple(self._served.values()), problems)
+
+    def _save(self, *, soon: bool) -> None:
+        if self.cache:
+            snapshot = Snapshot(dict(self._reads), dict(self._served), self.content.problems)
+            self.cache.save(self._site, snapshot, soon=soon)
+
+    def _publish(self, content: Content | None = None, *, save: bool = True) -> None:
+        """Apply the cross-file rules (unless given the result) and swap in a new catalog."""
         first = self._catalog is None
-        content = assemble(self._site, self._reads.values(), self._served)
+        if content is None:
+            content = assemble(self._site, self._reads.values(), self._served)
         self._served = {article.source: article for article in content.articles}
         self._log(content.problems)
         self.content = content
@@ -205,8 +231,8 @@ class Library:
         self._catalog = build_catalog(
             content.site, content.authors, content.articles, self.clock(), self.body
         )
-        if self.cache:
-            self.cache.save(self._site, self._reads, self._served, soon=first)
+        if save:
+            self._save(soon=first)
 
     def _log(self, problems: Iterable[Problem]) -> None:
         """Log each problem once, not again on every refresh while it lasts."""

@@ -26,7 +26,7 @@ from feedsvc import fields
 from feedsvc.dates import DateError, parse_date
 from feedsvc.fields import FieldError
 from feedsvc.frontmatter import Document, FrontMatterError, parse
-from feedsvc.model import Article, Author, Problem, Severity, Site
+from feedsvc.model import Article, Author, Problem, Severity, Site, quick_pickle
 
 SITE_FILE = "site.yaml"
 BASE_URL_VAR = "FEEDSVC_BASE_URL"
@@ -69,7 +69,8 @@ class Content:
 Stamp = tuple[int, int]  # (mtime in ns, size): a file is re-read only when this changes
 
 
-@dataclass(frozen=True)
+@quick_pickle
+@dataclass(frozen=True, slots=True)
 class FileRead:
     """One content file, read on its own: what it holds (if usable) and its problems."""
 
