@@ -231,8 +231,8 @@ class Library:
         self._catalog = build_catalog(
             content.site, content.authors, content.articles, self.clock(), self.body
         )
-        if save:
-            self._save(soon=first)
+        if save:  # at once only after a cold load: a restart's few changes can wait
+            self._save(soon=first and self._cached_problems is None)
 
     def _log(self, problems: Iterable[Problem]) -> None:
         """Log each problem once, not again on every refresh while it lasts."""
