@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cache_dir = str(app.config.get("CACHE") or default_cache_dir(root))
     cache = None if cache_dir == "off" else ContentCache(Path(cache_dir), root)
     library = Library(root, app.config.get("BASE_URL"), cache=cache)
+    # The loaded corpus is long-lived and acyclic: keep the cyclic collector from walking
+    # it again and again under load (and, before a fork, from touching shared pages).
+    gc.freeze()
     if str(app.config.get("WATCH", "1")).lower() not in ("0", "false", "no", "off"):
         library.watch()
     app.extensions["feedsvc"] = library
