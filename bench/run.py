@@ -233,7 +233,7 @@ def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
         row.render_ms = (time.monotonic() - start) * 1000
         # Load first: an edit makes the cache be written again 30 s later, which
         # would take CPU from the load test.
-        row.loads.update(load_feedsvc(base, duration))
+        row.loads.update(load_200_and_304("feedsvc", base + "/rss.xml", duration))
         row.edit_s = statistics.median(edit_latency(corpus, articles, base, n) for n in range(3))
         row.rss_mb = peak_rss_mb(server.workers())
         body = get(base + "/rss.xml")[2]
@@ -272,17 +272,26 @@ def edit_latency(corpus: Path, articles: int, base: str, n: int) -> float:
     return time.monotonic() - start
 
 
-def load_feedsvc(base: str, duration: int) -> dict[str, Load]:
-    """Cached feed and 304 through feedsvc."""
-    etag = get(base + "/rss.xml")[1]["ETag"]
+def load_200_and_304(name: str, url: str, duration: int) -> dict[str, Load]:
+    """Cached 200s, then 304s with the ETag the server gave."""
+    etag = get(url)[1]["ETag"]
     return {
-        "feedsvc 200": wrk(base + "/rss.xml", duration),
-        "feedsvc 304": wrk(base + "/rss.xml", duration, f"If-None-Match: {etag}"),
+        f"{name} 200": wrk(url, duration),
+        f"{name} 304": wrk(url, duration, f"If-None-Match: {etag}"),
     }
 
 
+def load_server(name: str, server: Server, url: str, duration: int) -> dict[str, Load]:
+    """Wait for a server we started, load it, stop it."""
+    try:
+        wait_until_served(url, server.process)
+        return load_200_and_304(name, url, duration)
+    finally:
+        server.stop()
+
+
 def load_nginx(body: bytes, work: Path, duration: int) -> dict[str, Load]:
-    """nginx serving the same bytes as a static file, 200 and 304."""
+    """nginx serving the same bytes as a static file."""
     folder = work / "nginx"
     (folder / "www").mkdir(parents=True, exist_ok=True)
     (folder / "www" / "rss.xml").write_bytes(body)
@@ -290,16 +299,7 @@ def load_nginx(body: bytes, work: Path, duration: int) -> dict[str, Load]:
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(dir=folder, port=port))
     server = Server(["nginx", "-c", str(conf), "-g", "daemon off;"])
-    try:
-        url = f"http://127.0.0.1:{port}/rss.xml"
-        wait_until_served(url, server.process)
-        etag = get(url)[1]["ETag"]
-        return {
-            "nginx 200": wrk(url, duration),
-            "nginx 304": wrk(url, duration, f"If-None-Match: {etag}"),
-        }
-    finally:
-        server.stop()
+    return load_server("nginx", server, f"http://127.0.0.1:{port}/rss.xml", duration)
 
 
 def load_plain_flask(body: bytes, work: Path, duration: int) -> dict[str, Load]:
@@ -308,16 +308,7 @@ def load_plain_flask(body: bytes, work: Path, duration: int) -> dict[str, Load]:
     (work / "plainflask.py").write_text(PLAIN_FLASK.format(path=str(work / "feed.xml")))
     port = free_port()
     server = gunicorn("plainflask:app", port, {"PYTHONPATH": str(work)})
-    try:
-        url = f"http://127.0.0.1:{port}/rss.xml"
-        wait_until_served(url, server.process)
-        etag = get(url)[1]["ETag"]
-        return {
-            "flask view 200": wrk(url, duration),
-            "flask view 304": wrk(url, duration, f"If-None-Match: {etag}"),
-        }
-    finally:
-        server.stop()
+    return load_server("flask view", server, f"http://127.0.0.1:{port}/rss.xml", duration)
 
 
 def cell(row: Row, name: str, against: str | None = None) -> str:

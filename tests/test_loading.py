@@ -7,19 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import GOOD_ARTICLE as GOOD
 from conftest import WriteFile
 from feedsvc.loading import SiteError, assemble, load, read_file, scan
 from feedsvc.model import Problem, Severity
-
-GOOD = """\
----
-title: A Good Article
-author: j-williams
-date: 2025-10-20 09:00
-tags: [city]
----
-Body text.
-"""
 
 
 def only_problem(root: Path) -> Problem:
