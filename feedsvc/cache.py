@@ -119,7 +119,10 @@ class ContentCache:
                     wait = None if self._pending is None else self._due - time.monotonic()
                     self._wake.wait(wait)
                 site, snapshot = self._pending
-            self._write({"format": FORMAT, "site": site, **vars(snapshot)})
+            try:
+                self._write({"format": FORMAT, "site": site, **vars(snapshot)})
+            except Exception:  # the writer must outlive any one failed write
+                log.exception("writing the content cache failed")
             with self._wake:
                 if self._pending and self._pending[1] is snapshot:
                     self._pending = None
@@ -127,10 +130,11 @@ class ContentCache:
 
     def _write(self, data: dict[str, Any]) -> None:
         """Write atomically: other processes see the old file or the new one."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.path.parent, delete=False) as file:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.path.parent, delete=False) as file:
+            try:
                 pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
-            Path(file.name).replace(self.path)
-        except OSError as error:
-            log.warning("cannot write the content cache at %s: %s", self.path, error)
+            except BaseException:
+                Path(file.name).unlink(missing_ok=True)  # no partial files left behind
+                raise
+        Path(file.name).replace(self.path)

@@ -14,6 +14,16 @@ from typing import Any
 
 def after_fork_in_child(method: Callable[[], Any]) -> None:
     """Call the bound `method` in every child forked from now on, while its object lives."""
+    os.register_at_fork(after_in_child=_weak(method))
+
+
+def around_fork(before: Callable[[], Any], parent: Callable[[], Any]) -> None:
+    """Call bound `before` just before each fork, and `parent` after it in the parent."""
+    os.register_at_fork(before=_weak(before), after_in_parent=_weak(parent))
+
+
+def _weak(method: Callable[[], Any]) -> Callable[[], None]:
+    """A call of a bound method that does not keep its object alive."""
     ref = weakref.WeakMethod(method)
 
     def call() -> None:
@@ -21,4 +31,4 @@ def after_fork_in_child(method: Callable[[], Any]) -> None:
         if bound is not None:
             bound()
 
-    os.register_at_fork(after_in_child=call)
+    return call

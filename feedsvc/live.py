@@ -21,7 +21,7 @@ from pathlib import Path
 from feedsvc.bodies import Bodies, MemoryBodies
 from feedsvc.cache import ContentCache, Snapshot
 from feedsvc.catalog import Catalog, build_catalog
-from feedsvc.forking import after_fork_in_child
+from feedsvc.forking import after_fork_in_child, around_fork
 from feedsvc.frontmatter import parse
 from feedsvc.loading import (
     SITE_FILE,
@@ -66,6 +66,9 @@ class Library:
         self._lock = threading.Lock()  # one refresh at a time; readers never wait
         self._watching = False
         self._stop = threading.Event()
+        # A worker forked in the middle of a refresh would start with half of it:
+        # forking waits for the refresh to finish, and the child gets a fresh lock.
+        around_fork(before=self._lock_for_fork, parent=self._unlock_after_fork)
         after_fork_in_child(self._after_fork)
         self._site: Site = load_site(root, base_url)  # no site, no service: raises SiteError
         self._site_stamp = _stamp(root / SITE_FILE)
@@ -225,12 +228,13 @@ class Library:
             content = assemble(self._site, self._reads.values(), self._served)
         self._served = {article.source: article for article in content.articles}
         self._log(content.problems)
-        self.content = content
-        if isinstance(self.bodies, MemoryBodies):
-            self.bodies.keep_only({a.digest for a in content.articles})
+        previous, self.content = self.content, content
         self._catalog = build_catalog(
             content.site, content.authors, content.articles, self.clock(), self.body
         )
+        if isinstance(self.bodies, MemoryBodies):  # requests may still hold the old catalog
+            articles = (*previous.articles, *content.articles)
+            self.bodies.keep_only({a.digest for a in articles})
         if save:  # at once only after a cold load: a restart's few changes can wait
             self._save(soon=first and self._cached_problems is None)
 
@@ -253,9 +257,15 @@ class Library:
         catalog, now = self._catalog, self.clock()
         assert catalog is not None  # built in __init__
         if catalog.next_release is not None and now >= catalog.next_release:
-            content = self.content  # a scheduled article's time has come
-            catalog = build_catalog(content.site, content.authors, content.articles, now, self.body)
-            self._catalog = catalog
+            with self._lock:  # a scheduled article's time has come: build once, after any refresh
+                if self._catalog is catalog:
+                    content = self.content
+                    self._catalog = build_catalog(
+                        content.site, content.authors, content.articles, now, self.body
+                    )
+                current = self._catalog
+            assert current is not None
+            catalog = current
         return catalog
 
     # --- watching ----------------------------------------------------------------------
@@ -270,6 +280,12 @@ class Library:
         thread = threading.Thread(target=self._watch, args=(self._stop,), name="feedsvc-watch")
         thread.daemon = True
         thread.start()
+
+    def _lock_for_fork(self) -> None:
+        self._lock.acquire()
+
+    def _unlock_after_fork(self) -> None:
+        self._lock.release()
 
     def _after_fork(self) -> None:
         """In a forked worker: a fresh lock and a watcher of its own, catching up first."""

@@ -75,20 +75,20 @@ class FeedResponses:
     def __init__(self, library: Library, keep: int = 4096) -> None:
         self.library = library
         self.keep = keep  # rendered feeds remembered across catalogs
-        self._catalog: Catalog | None = None
-        self._by_path: dict[str, Prepared | None] = {}
+        # The catalog and its prepared feeds, swapped together as one tuple.
+        self._state: tuple[Catalog | None, dict[str, Prepared | None]] = (None, {})
         self._by_fingerprint: OrderedDict[Hashable, Prepared] = OrderedDict()
 
     def get(self, path: str) -> Prepared | None:
         """The prepared feed at `path`, or None if there is no such feed."""
         catalog = self.library.catalog()
-        if catalog is not self._catalog:  # content changed, or an article went live
-            self._catalog, self._by_path = catalog, {}
-        if path in self._by_path:
-            return self._by_path[path]
-        prepared = self._prepare(catalog, path)
-        self._by_path[path] = prepared
-        return prepared
+        state = self._state  # one read: another thread may swap it meanwhile
+        if state[0] is not catalog:  # content changed, or an article went live
+            state = self._state = (catalog, {})
+        by_path = state[1]
+        if path not in by_path:
+            by_path[path] = self._prepare(catalog, path)  # into this catalog's dict only
+        return by_path[path]
 
     def _prepare(self, catalog: Catalog, path: str) -> Prepared | None:
         match = _FEED_PATH.match(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from conftest import GOOD_ARTICLE, WriteFile
 from feedsvc import loading
-from feedsvc.cache import ContentCache
+from feedsvc.cache import ContentCache, Snapshot
 from feedsvc.live import Library
 
 
@@ -192,3 +193,23 @@ def test_a_lost_body_store_falls_back_to_the_file(content: Path) -> None:
     again = library(content)
     article = again.catalog().by_slug["john-bolton-indicted"]
     assert "grand jury" in again.catalog().body(article)
+
+
+def test_a_failed_cache_write_leaves_nothing_and_the_next_one_works(
+    content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails (disk full, say) leaves no partial file and stops nothing."""
+    lib = library(content)
+    assert lib.cache is not None
+    lib.cache.flush()
+    lib.cache.path.unlink()
+    real_dump = pickle.dump
+    monkeypatch.setattr(pickle, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("full")))
+    lib.cache.save(lib._site, Snapshot({}, {}, None), soon=True)
+    lib.cache.flush()
+    folder = lib.cache.path.parent
+    assert [p.name for p in folder.iterdir() if not p.name.startswith("bodies.sqlite")] == []
+    monkeypatch.setattr(pickle, "dump", real_dump)
+    lib.cache.save(lib._site, Snapshot({}, {}, None), soon=True)
+    lib.cache.flush()
+    assert lib.cache.path.exists()

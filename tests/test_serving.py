@@ -114,3 +114,28 @@ def test_conditional_rules(headers: dict[str, str], expected: bool) -> None:
 def test_accepts_gzip(header: str, expected: bool) -> None:
     """Accept-Encoding with qualities; `*` counts, q=0 refuses."""
     assert accepts_gzip(header) is expected
+
+
+def test_a_feed_rendered_for_an_old_catalog_stays_out_of_the_new(
+    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A render that raced a content change is never served for the new catalog."""
+    library = Library(content)
+    responses = FeedResponses(library)
+    real = responses._prepare
+    raced: list[bool] = []
+
+    def racing(catalog: object, path: str) -> object:
+        result = real(catalog, path)  # type: ignore[arg-type]
+        if not raced:  # meanwhile: an edit lands and another request sees it
+            raced.append(True)
+            text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
+            write("2025/john-bolton-indicted.md", text.replace("Former National", "Ex-National"))
+            library.refresh({"2025/john-bolton-indicted.md"})
+            responses.get("/atom.xml")
+        return result
+
+    monkeypatch.setattr(responses, "_prepare", racing)
+    responses.get("/rss.xml")  # rendered from the old catalog
+    latest = responses.get("/rss.xml")
+    assert latest is not None and b"Ex-National" in latest.identity.body
