@@ -65,7 +65,6 @@ class Library:
         self.cache = cache
         self._lock = threading.Lock()  # one refresh at a time; readers never wait
         self._watching = False
-        self._stop = threading.Event()
         # A worker forked in the middle of a refresh would start with half of it:
         # forking waits for the refresh to finish, and the child gets a fresh lock.
         around_fork(before=self._lock_for_fork, parent=self._unlock_after_fork)
@@ -276,8 +275,7 @@ class Library:
         self._start_watcher()
 
     def _start_watcher(self) -> None:
-        self._stop = threading.Event()
-        thread = threading.Thread(target=self._watch, args=(self._stop,), name="feedsvc-watch")
+        thread = threading.Thread(target=self._watch, name="feedsvc-watch")
         thread.daemon = True
         thread.start()
 
@@ -293,7 +291,7 @@ class Library:
         if self._watching:
             self._start_watcher()
 
-    def _watch(self, stop: threading.Event) -> None:
+    def _watch(self) -> None:
         from watchfiles import watch  # noqa: PLC0415 - only a serving process watches
 
         root = str(self.root.resolve())
@@ -304,7 +302,6 @@ class Library:
         caught_up = False
         batches = watch(
             root,
-            stop_event=stop,
             step=30,
             debounce=300,
             rust_timeout=500,

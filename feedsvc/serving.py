@@ -99,7 +99,9 @@ class FeedResponses:
             return None
         key = (fmt, author, feeds.fingerprint(catalog, author))
         prepared = self._by_fingerprint.get(key)
-        if prepared is None:
+        if prepared is not None:
+            self._by_fingerprint.move_to_end(key)  # least recently used goes first
+        else:
             feed = feeds.author_feed(catalog, author) if author else feeds.site_feed(catalog)
             assert feed is not None  # the author exists
             body = feeds.WRITERS[fmt](feed)

@@ -26,10 +26,15 @@ bp = Blueprint("feedsvc", __name__)
 MEDIA_DIR = "media"
 
 
+def library() -> Library:
+    """The content this app serves."""
+    found: Library = current_app.extensions["feedsvc"]
+    return found
+
+
 def catalog() -> Catalog:
     """The catalog this request is served from."""
-    library: Library = current_app.extensions["feedsvc"]
-    return library.catalog()
+    return library().catalog()
 
 
 @bp.get("/")
@@ -65,8 +70,7 @@ def article(slug: str) -> str | BaseResponse:
 @bp.get("/media/<path:name>")
 def media(name: str) -> Response:
     """Images and other files that articles use, from the content folder's `media/`."""
-    library: Library = current_app.extensions["feedsvc"]
-    return send_from_directory(library.root.resolve() / MEDIA_DIR, name)
+    return send_from_directory(library().root.resolve() / MEDIA_DIR, name)
 
 
 # Feeds are answered by `serving.FeedServer` before Flask; a feed path that reaches
@@ -80,9 +84,8 @@ def unknown_author_feed(slug: str, fmt: str) -> Response:
 @bp.get("/healthz")
 def health() -> Response:
     """Status for monitors: version and problem counts, never file names."""
-    library: Library = current_app.extensions["feedsvc"]
-    current = library.catalog()
-    counts = Counter(p.severity for p in library.problems)
+    current = catalog()
+    counts = Counter(p.severity for p in library().problems)
     response = jsonify(
         status="ok",
         version=current.version,
