@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from feedsvc.cache import ContentCache, default_cache_dir
-from feedsvc.live import Library
+from feedsvc.live import Library, paused_collector
 from feedsvc.serving import FeedResponses, FeedServer
 from feedsvc.web import bp
 
@@ -31,10 +31,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     root = Path(app.config.get("CONTENT") or DEFAULT_CONTENT)
     cache_dir = str(app.config.get("CACHE") or default_cache_dir(root))
     cache = None if cache_dir == "off" else ContentCache(Path(cache_dir), root)
-    library = Library(root, app.config.get("BASE_URL"), cache=cache)
-    # The loaded corpus is long-lived and acyclic: keep the cyclic collector from walking
-    # it again and again under load (and, before a fork, from touching shared pages).
-    gc.freeze()
+    with paused_collector():
+        library = Library(root, app.config.get("BASE_URL"), cache=cache)
+        # The loaded corpus is long-lived and acyclic: keep the cyclic collector from
+        # walking it again and again under load (and, before a fork, from touching
+        # shared pages). Frozen before the collector wakes, it never walks it at all.
+        gc.freeze()
     if str(app.config.get("WATCH", "1")).lower() not in ("0", "false", "no", "off"):
         library.watch()
     app.extensions["feedsvc"] = library

@@ -8,12 +8,14 @@ one is built aside and swapped in with a single assignment.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +43,24 @@ log = logging.getLogger(__name__)
 
 RACY_NS = 2_000_000_000  # files changed this recently are read again by the next scan
 BODY_BATCH = 1000  # bodies held in memory at most while a large folder is read
+
+
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    """Keep Python's cyclic garbage collector still while content is loaded.
+
+    Loading makes hundreds of thousands of long-lived objects, and the collector,
+    triggered by allocation counts, would walk them all again and again: over
+    half the time of a restart at 100,000 articles. Reference counting still
+    frees garbage meanwhile, and content objects hold no cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def utc_now() -> datetime:
@@ -78,7 +98,8 @@ class Library:
         self._cached_problems: tuple[Problem, ...] | None = None
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         if cache:
-            cached = cache.load(self._site)
+            with paused_collector():
+                cached = cache.load(self._site)
             self._reads, self._served = cached.reads, cached.served
             self._cached_problems = cached.problems
         self._catalog: Catalog | None = None
@@ -92,7 +113,7 @@ class Library:
 
         Returns True when the content changed and a new catalog was swapped in.
         """
-        with self._lock:
+        with self._lock, paused_collector():
             reread_all = self._reload_site()
             if paths is None or reread_all:
                 stamps = scan(self.root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from conftest import GOOD_ARTICLE, WriteFile
 from feedsvc import loading
 from feedsvc.cache import ContentCache, Snapshot
-from feedsvc.live import Library
+from feedsvc.live import Library, paused_collector
 
 
 def library(content: Path, cache: bool = True) -> Library:
@@ -213,3 +214,23 @@ def test_a_failed_cache_write_leaves_nothing_and_the_next_one_works(
     lib.cache.save(lib._site, Snapshot({}, {}, None), soon=True)
     lib.cache.flush()
     assert lib.cache.path.exists()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_pauses_the_collector_and_restores_it(content: Path, enabled: bool) -> None:
+    """The cyclic collector stays still while a refresh runs and is left as it was found."""
+    seen: list[bool] = []
+    lib = library(content)
+    real = lib._read_all
+    lib._read_all = lambda stamps: seen.append(gc.isenabled()) or real(stamps)  # type: ignore[method-assign]
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with paused_collector():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        lib.refresh()
+        lib.refresh({"2025/john-bolton-indicted.md"})
+        assert seen == [False, False]
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
