@@ -58,9 +58,10 @@ class SqliteBodies:
         self._local = threading.local()
         after_fork_in_child(self._forget_connections)
         with self._connection() as db:
+            # A rowid table with large pages: bodies (~5 KB) overflow the small pages of
+            # WITHOUT ROWID tables, and writing them cost a third of a cold start.
             db.execute(
                 "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, body TEXT NOT NULL)"
-                " WITHOUT ROWID"
             )
 
     def _forget_connections(self) -> None:
@@ -72,6 +73,7 @@ class SqliteBodies:
         if db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=60)
+            db.execute("PRAGMA page_size=16384")  # only a new file takes it
             db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last write is fine
             self._local.db = db
