@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,5 +190,15 @@ def test_live_add_edit_rename_delete_and_broken_edit(client: Client, content: Pa
     wait_for(lambda: all(b"Live Three" in feed() for _ in range(4)))
     assert feed().count(b"tag:news.example.org,2025-10-20:zz-live") == 1
 
-    moved.unlink()
+    # The new folder is watched too: an edit inside it shows.
+    moved.write_text(GOOD_ARTICLE.replace("A Good Article", "Live Four"), encoding="utf-8")
+    wait_for(lambda: all(b"Live Four" in feed() for _ in range(4)))
+
+    shutil.rmtree(moved.parent)  # a folder removed takes its articles along
     wait_for(lambda: all(b"zz-live" not in feed() for _ in range(4)))
+
+    moved.parent.mkdir()  # and one made again is watched again
+    moved.write_text(GOOD_ARTICLE.replace("A Good Article", "Live Five"), encoding="utf-8")
+    wait_for(lambda: all(b"Live Five" in feed() for _ in range(4)))
+    moved.write_text(GOOD_ARTICLE.replace("A Good Article", "Live Six"), encoding="utf-8")
+    wait_for(lambda: all(b"Live Six" in feed() for _ in range(4)))

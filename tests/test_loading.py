@@ -9,7 +9,7 @@ import pytest
 
 from conftest import GOOD_ARTICLE as GOOD
 from conftest import WriteFile
-from feedsvc.loading import SiteError, assemble, load, read_file, scan
+from feedsvc.loading import SiteError, assemble, folders, load, read_file, scan
 from feedsvc.model import Problem, Severity
 
 
@@ -266,3 +266,30 @@ def test_title_with_markup_is_a_warning(write: WriteFile, content: Path, title: 
     problem = only_problem(content)
     assert (problem.line, problem.severity) == (2, "warning")
     assert "contains HTML" in problem.message
+
+
+def test_scan_lists_sources_and_skips_hidden_names(write: WriteFile, content: Path) -> None:
+    """`.`/`_` names, non-Markdown files and symlinked folders are not sources."""
+    write("2026/deep/nested.md", GOOD)
+    write("_drafts/idea.md", GOOD)
+    write("2025/.wip.md", GOOD)
+    write("2025/_note.md", GOOD)
+    write("2025/notes.txt", "x")
+    (content / "linked").symlink_to(content / "2026", target_is_directory=True)
+    stamps = scan(content)
+    assert "2026/deep/nested.md" in stamps
+    assert "authors/j-williams.md" in stamps
+    assert not [p for p in stamps if any(part[0] in "._" for part in p.split("/"))]
+    assert not [p for p in stamps if p.startswith("linked/")]
+    assert all(p.endswith(".md") for p in stamps)
+    info = (content / "2026/deep/nested.md").stat()
+    assert stamps["2026/deep/nested.md"] == (info.st_mtime_ns, info.st_size)
+    assert sorted(folders(content)) == [
+        ".",
+        "2025",
+        "2026",
+        "2026/deep",
+        "2031",
+        "authors",
+        "media",
+    ]
