@@ -83,3 +83,13 @@ def test_related_link_to_unpublished_article_waits(write: WriteFile, content: Pa
     ]
     later = catalog_of(content, datetime(2031, 6, 1, 9, tzinfo=UTC) + timedelta(seconds=1))
     assert len(later.related(later.by_slug["zz-teaser"])) == 2
+
+
+def test_order_is_by_date_then_slug(write: WriteFile, content: Path) -> None:
+    """Articles published at the same moment are ordered by slug; scheduled ones soonest first."""
+    for slug, date in [("zz-b", "2025-12-01"), ("zz-a", "2025-12-01"), ("zz-later", "2030-01-01")]:
+        write(f"2025/{slug}.md", f"---\ntitle: {slug}\nauthor: j-williams\ndate: {date}\n---\nx\n")
+    catalog = catalog_of(content)
+    assert [a.slug for a in catalog.articles[:2]] == ["zz-a", "zz-b"]
+    assert [a.slug for a in catalog.scheduled] == ["zz-later", "harbor-tricentennial-festival"]
+    assert [a.slug for a in catalog.by_author["j-williams"][:2]] == ["zz-a", "zz-b"]
