@@ -114,7 +114,7 @@ def feedsvc(corpus: Path, port: int, env: dict[str, str]) -> Server:
 def gunicorn(app: str, port: int, env: dict[str, str]) -> Server:
     """gunicorn as `feedsvc serve` runs it: 2 workers of 4 threads."""
     command = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"]
-    return Server([*command, "--keep-alive", "5", app], env)
+    return Server([*command, "--keep-alive", "5", "--no-control-socket", app], env)
 
 
 def peak_rss_mb(pids: list[int]) -> float:

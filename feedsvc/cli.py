@@ -104,6 +104,9 @@ def serve(*, content: Path, host: str, port: int, workers: int, threads: int, de
                 "graceful_timeout": 10,
                 "keepalive": 5,
                 "preload_app": True,
+                # No runtime control socket: it would live in the home directory, shared
+                # by every gunicorn of the user; signals do the same job.
+                "control_socket_disable": True,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
