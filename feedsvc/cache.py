@@ -8,6 +8,7 @@ folder (the service never writes there) and is written in the background.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -15,6 +16,7 @@ import pickle
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
 FORMAT = 4
+SOON = 2.0  # seconds before a `soon` write starts
 
 
 def default_cache_dir(content: Path) -> Path:
@@ -62,6 +65,7 @@ class ContentCache:
         self._writer: threading.Thread | None = None
         self.writable = True
         after_fork_in_child(self._after_fork)
+        atexit.register(_write_pending, weakref.ref(self))  # a stop loses no pending write
 
     def _after_fork(self) -> None:
         """The parent, which loaded before forking and watches too, keeps the cache written.
@@ -89,16 +93,18 @@ class ContentCache:
         return Snapshot({}, {}, None)
 
     def save(self, site: Site, snapshot: Snapshot, *, soon: bool) -> None:
-        """Write in the background: at once if `soon`, else after a quiet spell.
+        """Write in the background: shortly if `soon`, else after a quiet spell.
 
         Pickling a large corpus takes seconds of CPU, so live edits are written
         together once they stop; a newer state replaces one not yet written.
+        Even `soon` waits a moment: after a cold start, pickling would hold the
+        interpreter while gunicorn forks the workers that are waiting to serve.
         """
         if not self.writable:
             return
         with self._wake:
             self._pending = (site, snapshot)
-            self._due = time.monotonic() + (0 if soon else self.quiet)
+            self._due = time.monotonic() + (SOON if soon else self.quiet)
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_loop, name="feedsvc-cache")
                 self._writer.daemon = True
@@ -138,3 +144,10 @@ class ContentCache:
                 Path(file.name).unlink(missing_ok=True)  # no partial files left behind
                 raise
         Path(file.name).replace(self.path)
+
+
+def _write_pending(ref: weakref.ref[ContentCache]) -> None:
+    """At exit: write what is waiting for its quiet spell, so the next start has it."""
+    cache = ref()
+    if cache is not None and cache._pending is not None:
+        cache.flush()

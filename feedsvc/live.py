@@ -260,7 +260,7 @@ class Library:
         if isinstance(self.bodies, MemoryBodies):  # requests may still hold the old catalog
             articles = (*previous.articles, *content.articles)
             self.bodies.keep_only({a.digest for a in articles})
-        if save:  # at once only after a cold load: a restart's few changes can wait
+        if save:  # soon only after a cold load: a restart's few changes can wait
             self._save(soon=first and self._cached_problems is None)
 
     def _log(self, problems: Iterable[Problem]) -> None:

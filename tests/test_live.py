@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,16 @@ def test_loading_pauses_the_collector_and_restores_it(content: Path, enabled: bo
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_a_write_waiting_for_quiet_is_made_at_exit(content: Path, tmp_path: Path) -> None:
+    """Stopping the service does not lose an edit's cache write still waiting for quiet."""
+    script = (
+        "import sys; from pathlib import Path; from feedsvc.cache import ContentCache;"
+        "from feedsvc.live import Library;"
+        "lib = Library(Path(sys.argv[1]), cache=ContentCache(Path(sys.argv[2]), Path(sys.argv[1])));"
+        "lib.cache.flush(); lib.cache.path.unlink(); lib._save(soon=False)"
+    )
+    cache = tmp_path / "exit-cache"
+    subprocess.run([sys.executable, "-c", script, str(content), str(cache)], check=True, timeout=60)
+    assert (cache / "content.pickle").exists()
