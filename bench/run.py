@@ -6,7 +6,8 @@
 For each size it writes a synthetic corpus (bench/corpus.py), then measures,
 against `feedsvc serve` (gunicorn, 2 workers of 4 threads) on loopback:
 cold start and warm restart (until the first feed is served), peak RSS per
-worker, the time from saving an edit to the new version in the feed, the first
+worker, the time from saving an edit to the new version in the feed (and from
+adding or deleting an article, which links the corpus again), the first
 (uncached) render of a 50-entry author feed, and cached-feed and 304
 throughput and p99 with wrk, beside nginx serving the same bytes as a static
 file and a plain Flask view serving them from memory, in the same run.
@@ -27,6 +28,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -203,6 +205,8 @@ class Row:
     warm_s: float = 0.0
     rss_mb: float = 0.0
     edit_s: float = 0.0
+    add_s: float = 0.0
+    delete_s: float = 0.0
     render_ms: float = 0.0
     loads: dict[str, Load] = field(default_factory=dict)
 
@@ -235,6 +239,9 @@ def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
         # would take CPU from the load test.
         row.loads.update(load_200_and_304("feedsvc", base + "/rss.xml", duration))
         row.edit_s = statistics.median(edit_latency(corpus, articles, base, n) for n in range(3))
+        changes = [add_delete_latency(corpus, articles, base, n) for n in range(3)]
+        row.add_s = statistics.median(added for added, _ in changes)
+        row.delete_s = statistics.median(deleted for _, deleted in changes)
         row.rss_mb = peak_rss_mb(server.workers())
         body = get(base + "/rss.xml")[2]
     finally:
@@ -256,18 +263,49 @@ def wait_for_cache(path: Path, timeout: float = 600) -> None:
 
 
 def edit_latency(corpus: Path, articles: int, base: str, n: int) -> float:
-    """Seconds from saving an edit to the newest article until the feed shows it twice running."""
-    index = articles - 1
-    path = corpus / f"{index // 1000:03d}" / f"a{index:06d}.md"
+    """Seconds from saving an edit to the newest article until the feed shows it."""
+    path = newest_file(corpus, articles)
     marker = f"Edited {n} {time.time_ns()}"
     text = re.sub(r"^title: .*$", f"title: {marker}", path.read_text(), count=1, flags=re.M)
     start = time.monotonic()
     path.write_text(text)
+    return seconds_until(base, marker, shown=True, start=start)
+
+
+def add_delete_latency(corpus: Path, articles: int, base: str, n: int) -> tuple[float, float]:
+    """Seconds until a new article, newer than all, is in the feed; then until its deletion is.
+
+    Unlike an edit in place, these link the whole corpus again (slugs, ids, links).
+    """
+    newest = newest_file(corpus, articles)
+    marker = f"Added {n} {time.time_ns()}"
+    date = re.search(r"^date: (.*)$", newest.read_text(), flags=re.M)
+    assert date
+    published = datetime.fromisoformat(date[1]) + timedelta(minutes=1)
+    path = newest.with_name(f"added-{n}.md")
+    text = f"---\ntitle: {marker}\nauthor: w0000\ndate: {published.isoformat()}\n---\nNew.\n"
+    start = time.monotonic()
+    path.write_text(text)
+    added = seconds_until(base, marker, shown=True, start=start)
+    start = time.monotonic()
+    path.unlink()
+    return added, seconds_until(base, marker, shown=False, start=start)
+
+
+def newest_file(corpus: Path, articles: int) -> Path:
+    """The file of the newest article in a corpus from `corpus.write_corpus`."""
+    index = articles - 1
+    return corpus / f"{index // 1000:03d}" / f"a{index:06d}.md"
+
+
+def seconds_until(base: str, marker: str, *, shown: bool, start: float) -> float:
+    """Seconds from `start` until the site feed shows (or no longer shows) `marker`, on two
+    requests running, so that both workers have it (each request may reach either)."""
     seen = 0
     while seen < 2:
-        seen = seen + 1 if marker.encode() in get(base + "/rss.xml")[2] else 0
+        seen = seen + 1 if (marker.encode() in get(base + "/rss.xml")[2]) is shown else 0
         if time.monotonic() - start > 120:
-            raise RuntimeError("the edit never showed")
+            raise RuntimeError(f"the change never showed: {marker}")
         time.sleep(0.005)
     return time.monotonic() - start
 
@@ -320,9 +358,9 @@ def cell(row: Row, name: str, against: str | None = None) -> str:
 
 HEADER = (
     "| articles / authors | cold start | warm restart | peak RSS/worker | edit visible "
-    "| first render | feedsvc 200 | feedsvc 304 | nginx 200 | nginx 304 | plain Flask 200 "
-    "| plain Flask 304 |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| add / delete visible | first render | feedsvc 200 | feedsvc 304 | nginx 200 | nginx 304 "
+    "| plain Flask 200 | plain Flask 304 |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -330,7 +368,7 @@ def table_row(row: Row) -> str:
     """One size's figures as a Markdown table row, ratios beside absolute figures."""
     return (
         f"| {row.size} | {row.cold_s:.2f} s | {row.warm_s:.2f} s | {row.rss_mb:.0f} MB "
-        f"| {row.edit_s:.2f} s | {row.render_ms:.0f} ms "
+        f"| {row.edit_s:.2f} s | {row.add_s:.2f} / {row.delete_s:.2f} s | {row.render_ms:.0f} ms "
         f"| {cell(row, 'feedsvc 200', 'nginx 200')} | {cell(row, 'feedsvc 304', 'nginx 304')} "
         f"| {cell(row, 'nginx 200')} | {cell(row, 'nginx 304')} "
         f"| {cell(row, 'flask view 200', 'nginx 200')} "
