@@ -13,6 +13,8 @@ from feedsvc.live import utc_now
 from feedsvc.loading import SiteError, load
 from feedsvc.model import Severity
 
+MASTER_SETTLE = 5.0  # seconds without changes before gunicorn's master re-reads them
+
 content_option = click.option(
     "--content",
     type=click.Path(file_okay=False, path_type=Path),
@@ -91,6 +93,10 @@ def serve(*, content: Path, host: str, port: int, workers: int, threads: int, de
         app = create_app(config)
     except SiteError as error:
         raise click.ClickException(str(error)) from None
+    # gunicorn's master serves nothing: it follows changes only for the content cache
+    # and for workers it may fork again, so it waits until they stop coming and leaves
+    # the CPU to the workers while they apply them.
+    app.extensions["feedsvc"].settle = MASTER_SETTLE
     click.echo(f"Serving {content} on http://{host}:{port}/")
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only `serve` needs it
 

@@ -90,6 +90,10 @@ class Library:
         self.cache = cache
         self._lock = threading.Lock()  # one refresh at a time; readers never wait
         self._watching = False
+        # Seconds that changes must be quiet before the watcher re-reads them. A process
+        # that serves nothing (gunicorn's master) can wait and leave the CPU to the workers,
+        # which always follow at once.
+        self.settle = 0.0
         # A worker forked in the middle of a refresh would start with half of it:
         # forking waits for the refresh to finish, and the child gets a fresh lock.
         around_fork(before=self._lock_for_fork, parent=self._unlock_after_fork)
@@ -314,6 +318,7 @@ class Library:
     def _after_fork(self) -> None:
         """In a forked worker: a fresh lock and a watcher of its own, catching up first."""
         self._lock = threading.Lock()
+        self.settle = 0.0
         if self._watching:
             self._start_watcher()
 
@@ -350,21 +355,26 @@ class Library:
     def _follow(
         self, batches: Iterable[set[tuple[Change, str]]], root: Path, watched: set[str]
     ) -> None:
-        """Refresh for each batch of changes; return when folders were added or removed."""
-        caught_up = False
+        """Refresh for the batches of changes, once they have been quiet for `settle`
+        seconds; return when folders were added or removed."""
+        catch_up = True  # a new watch first scans for whatever changed before it
+        sources: set[str] = set()
+        due = time.monotonic() + self.settle
         for batch in batches:
             paths = {os.path.relpath(path, root).replace(os.sep, "/") for _, path in batch}
             others = {p for p in paths if p != SITE_FILE and not is_source(p)}
             if any(p in watched or (root / p).is_dir() for p in others):
-                return  # the next watch's first batch scans
+                return  # the next watch catches up
+            if paths:
+                sources |= paths - others
+                due = time.monotonic() + self.settle
+            if not (catch_up or sources) or time.monotonic() < due:
+                continue
             try:
-                if not caught_up:
-                    caught_up = True
-                    self.refresh()
-                elif sources := paths - others:
-                    self.refresh(sources)
+                self.refresh(None if catch_up else sources)
             except Exception:  # the watcher must outlive any one bad refresh
                 log.exception("refreshing the content failed; the previous content is served")
+            catch_up, sources = False, set()
 
 
 def _same(old: FileRead | None, new: FileRead) -> bool:

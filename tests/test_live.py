@@ -7,14 +7,18 @@ import pickle
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from watchfiles import Change
 
 from conftest import GOOD_ARTICLE, WriteFile
-from feedsvc import loading
+from feedsvc import live, loading
 from feedsvc.cache import ContentCache, Snapshot
 from feedsvc.live import Library, paused_collector
+from feedsvc.loading import folders
 
 
 def library(content: Path, cache: bool = True) -> Library:
@@ -249,3 +253,42 @@ def test_a_write_waiting_for_quiet_is_made_at_exit(content: Path, tmp_path: Path
     cache = tmp_path / "exit-cache"
     subprocess.run([sys.executable, "-c", script, str(content), str(cache)], check=True, timeout=60)
     assert (cache / "content.pickle").exists()
+
+
+@pytest.mark.parametrize(
+    ("settle", "refreshes"),
+    [
+        (0, [None, {"2025/a.md"}, {"2025/b.md"}]),  # a serving process: each batch at once
+        (2, [None, {"2025/a.md", "2025/b.md"}]),  # gunicorn's master: together, once quiet
+    ],
+)
+def test_the_watcher_refreshes_once_changes_settle(
+    content: Path, monkeypatch: pytest.MonkeyPatch, settle: float, refreshes: list[object]
+) -> None:
+    """The first refresh of a watch scans everything; then the paths of each batch of
+    changes are re-read, at once or once no change came for `settle` seconds."""
+    lib = library(content)
+    clock = SimpleNamespace(now=0.0)
+    monkeypatch.setattr(live, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    lib.settle = settle
+    seen: list[object] = []
+    monkeypatch.setattr(lib, "refresh", lambda paths=None: seen.append(paths))
+    timeline = [(2.0, []), (3.0, ["2025/a.md"]), (3.5, ["2025/b.md"]), (5.2, []), (5.6, [])]
+
+    def batches() -> Iterator[set[tuple[Change, str]]]:
+        for at, names in timeline:
+            clock.now = at
+            yield {(Change.modified, str(content / name)) for name in names}
+
+    lib._follow(batches(), content, set(folders(content)))
+    assert seen == refreshes
+
+
+def test_the_watcher_starts_again_when_a_folder_appears(content: Path) -> None:
+    """A new folder ends the current watch (the next one watches it too, and scans)."""
+    lib = library(content)
+    (content / "2026").mkdir()
+    left: list[set[tuple[Change, str]]] = [set()]
+    batches = iter([{(Change.added, str(content / "2026"))}, *left])
+    lib._follow(batches, content, set(folders(content)) - {"2026"})
+    assert next(batches, None) == set()  # the batch after the folder was never taken

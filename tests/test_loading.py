@@ -9,6 +9,7 @@ import pytest
 
 from conftest import GOOD_ARTICLE as GOOD
 from conftest import WriteFile
+from feedsvc import loading
 from feedsvc.loading import SiteError, assemble, folders, load, read_file, scan
 from feedsvc.model import Problem, Severity
 
@@ -293,3 +294,27 @@ def test_scan_lists_sources_and_skips_hidden_names(write: WriteFile, content: Pa
         "authors",
         "media",
     ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        None,  # the sample: every rule passes, the quick check answers
+        ("2025/zz-twin.md", GOOD.replace("---\n", "---\nslug: john-bolton-indicted\n", 1)),
+        ("2025/zz-alias.md", GOOD.replace("---\n", "---\naliases: [new-rail-timetable]\n", 1)),
+        ("2025/zz-link.md", GOOD.replace("---\n", "---\nrelated: [no-such-story]\n", 1)),
+        ("2025/zz-nobody.md", GOOD.replace("j-williams", "nobody")),
+    ],
+)
+def test_the_quick_check_agrees_with_the_rules_file_by_file(
+    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch, change: tuple[str, str] | None
+) -> None:
+    """Linking gives the same articles and problems with or without the whole-corpus check."""
+    if change:
+        write(*change)
+    quick = load(content)
+    monkeypatch.setattr(loading, "_nothing_to_report", lambda *args: False)
+    thorough = load(content)
+    assert quick.articles == thorough.articles
+    assert [p.format() for p in quick.problems] == [p.format() for p in thorough.problems]
+    assert bool(change) == bool(quick.problems)
