@@ -8,6 +8,7 @@ one is built aside and swapped in with a single assignment.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
 import logging
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,7 @@ from feedsvc.loading import (
     Stamp,
     assemble,
     folders,
+    is_author_file,
     is_source,
     load_site,
     read_file,
@@ -105,6 +108,8 @@ class Library:
         self._served: dict[str, Article] = {}  # path → the version in the feeds (last good)
         self._logged: set[Problem] = set()
         self._cached_problems: tuple[Problem, ...] | None = None
+        self._linked_clean = False
+        self._claimed: tuple[dict[str, str], set[str]] | None = None
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         if cache:
             with paused_collector():
@@ -147,7 +152,7 @@ class Library:
             if restarted_unchanged and self._cached_problems is not None:
                 self._publish(self._cached_content(self._cached_problems), save=False)
                 return True
-            if gone or reread_all or not self._swap_in(reads):
+            if reread_all or not self._apply_quickly(reads, gone):
                 for path in gone:
                     del self._reads[path]
                     self._served.pop(path, None)  # a deleted file leaves the feeds
@@ -193,6 +198,15 @@ class Library:
         self.bodies.put_many([(article.digest, body)])
         return body
 
+    def _apply_quickly(self, reads: dict[str, FileRead], gone: set[str]) -> bool:
+        """Apply changes without linking the whole corpus, if they allow it; else change
+        nothing and return False."""
+        if self._catalog is None:
+            return False
+        if not gone and self._swap_in(reads):
+            return True
+        return self._add_and_remove(reads, gone)
+
     def _swap_in(self, reads: dict[str, FileRead]) -> bool:
         """Swap in edited articles that sit where their old versions did; False if one does not.
 
@@ -220,6 +234,75 @@ class Library:
         if self.cache:
             self._save(soon=False)
         return True
+
+    def _add_and_remove(self, reads: dict[str, FileRead], gone: set[str]) -> bool:
+        """Add new article files and drop deleted ones, when no other file depends on them.
+
+        Only from content that linked with nothing to report (so no file serves its
+        last good version): then new articles need only pass the rules on their own
+        (keys nobody has, known authors, related links to claimed slugs), and a deleted
+        one must leave no related link dangling. Anything else links the whole corpus.
+        """
+        if not self._linked_clean or any(path in self._reads for path in reads):
+            return False
+        if any(is_author_file(path) for path in (*reads, *gone)):
+            return False
+        added = [read.article for read in reads.values() if read.article]
+        removed = [article for path in gone if (article := self._served.get(path))]
+        if len(added) != len(reads) or len(removed) != len(gone):
+            return False  # a broken file comes or goes: its claimed slug matters
+        owners, orphans = self._claims()
+        leaving = {key for article in removed for key in _keys(article)}
+        arriving = [key for article in added for key in _keys(article)]
+        new_keys = set(arriving)
+
+        def claimed(slug: str) -> bool:
+            """Whether a file has this slug once the change is made."""
+            return slug in new_keys or slug in orphans or (slug in owners and slug not in leaving)
+
+        if (
+            len(new_keys) != len(arriving)
+            or any(key in owners and key not in leaving for key in arriving)
+            or any(slug not in self.content.authors for a in added for slug in a.authors)
+            or any(not claimed(link.slug) for a in added for link in a.related if link.slug)
+        ):
+            return False
+        unclaimed = {slug for slug in leaving if not claimed(slug)}
+        if unclaimed and any(
+            link.slug in unclaimed for a in self._served.values() for link in a.related
+        ):
+            return False  # an article would link to nothing: that is reported
+        for path, article in zip(gone, removed, strict=True):
+            del self._reads[path], self._served[path]
+            for key in _keys(article):
+                del owners[key]
+        for path, article in zip(reads, added, strict=True):
+            self._reads[path] = reads[path]
+            for key in _keys(article):
+                owners[key] = path
+        content = self.content
+        articles = [a for a in content.articles if a.source not in gone]
+        for article in added:
+            bisect.insort(articles, article, key=attrgetter("source"))  # linking's order
+        problems = [p for p in content.problems if p.path not in gone]
+        problems += (p for read in reads.values() for p in read.problems)
+        self._publish(
+            Content(content.site, content.authors, tuple(articles), tuple(sorted(problems)))
+        )
+        return True
+
+    def _claims(self) -> tuple[dict[str, str], set[str]]:
+        """The file (path) that has each slug, alias and id, and the slugs broken files
+        claim: built when first needed, kept up to date by `_add_and_remove`."""
+        if self._claimed is None:
+            owners = {key: path for path, a in self._served.items() for key in _keys(a)}
+            orphans = {
+                read.claimed_slug
+                for read in self._reads.values()
+                if read.article is None and not is_author_file(read.path)
+            }
+            self._claimed = (owners, orphans)
+        return self._claimed
 
     def _reload_site(self) -> bool:
         """Re-read site.yaml if it changed; True if the settings differ (re-read everything)."""
@@ -255,6 +338,11 @@ class Library:
         first = self._catalog is None
         if content is None:
             content = assemble(self._site, self._reads.values(), self._served)
+            self._claimed = None
+        # Every problem is a file's own: linking found nothing (see _add_and_remove).
+        self._linked_clean = len(content.problems) == sum(
+            len(read.problems) for read in self._reads.values()
+        )
         self._served = {article.source: article for article in content.articles}
         self._log(content.problems)
         previous, self.content = self.content, content
@@ -383,6 +471,11 @@ def _same(old: FileRead | None, new: FileRead) -> bool:
         return False
     digests = [r.article.digest if r.article else None for r in (old, new)]
     return digests[0] == digests[1] and old.stamp[1] != -1
+
+
+def _keys(article: Article) -> tuple[str, ...]:
+    """What no two articles may share (loading.link_articles): slug, aliases and id."""
+    return (article.slug, *article.aliases, article.id)
 
 
 def _placement(article: Article) -> tuple[object, ...]:

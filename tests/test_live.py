@@ -292,3 +292,110 @@ def test_the_watcher_starts_again_when_a_folder_appears(content: Path) -> None:
     batches = iter([{(Change.added, str(content / "2026"))}, *left])
     lib._follow(batches, content, set(folders(content)) - {"2026"})
     assert next(batches, None) == set()  # the batch after the folder was never taken
+
+
+NEW = GOOD_ARTICLE.replace("title: A Good Article", "title: A New Article")
+
+
+@pytest.mark.parametrize(
+    ("steps", "quick"),
+    [
+        ([("write", "2025/zz-new.md", NEW)], True),
+        ([("delete", "2025/trump-putin-budapest-summit.md", "")], True),
+        (
+            [
+                (
+                    "move",
+                    "2025/trump-putin-budapest-summit.md",
+                    "2031/trump-putin-budapest-summit.md",
+                )
+            ],
+            True,
+        ),
+        (
+            [
+                (
+                    "write",
+                    "2025/zz-new.md",
+                    NEW.replace("tags:", "related: [harbor-seawall-council-vote]\ntags:"),
+                )
+            ],
+            True,
+        ),
+        ([("write", "2025/zz-new.md", NEW), ("delete", "2025/zz-new.md", "")], True),
+        # Linked again from scratch: another file's fate depends on the change.
+        ([("delete", "2025/john-bolton-indicted.md", "")], False),  # a related link dangles
+        ([("delete", "2025/city-marathon-road-closures.md", "")], False),  # from a scheduled one
+        (
+            [
+                (
+                    "write",
+                    "2025/zz-new.md",
+                    NEW.replace("---\n", "---\nslug: john-bolton-indicted\n", 1),
+                )
+            ],
+            False,
+        ),
+        (
+            [
+                (
+                    "write",
+                    "2025/zz-new.md",
+                    NEW.replace("---\n", "---\naliases: [new-rail-timetable]\n", 1),
+                )
+            ],
+            False,
+        ),
+        (
+            [("write", "2025/zz-new.md", NEW.replace("tags:", "related: [no-such-story]\ntags:"))],
+            False,
+        ),
+        ([("write", "2025/zz-new.md", NEW.replace("j-williams", "nobody"))], False),
+        ([("write", "2025/zz-new.md", "---\ntitle: [half-saved\n")], False),  # a broken file
+        ([("write", "authors/zz-new.md", "---\nname: New Writer\n---\n")], False),
+        # With a problem already there, every add links again.
+        (
+            [
+                ("write", "2025/zz-bad.md", NEW.replace("j-williams", "nobody")),
+                ("write", "2025/zz-new.md", NEW),
+            ],
+            False,
+        ),
+    ],
+)
+def test_adds_and_deletes_give_what_linking_everything_gives(
+    content: Path, monkeypatch: pytest.MonkeyPatch, steps: list[tuple[str, str, str]], quick: bool
+) -> None:
+    """Added and deleted files that nothing else depends on skip linking the corpus; either
+    way, the content, its problems and the catalog are what linking it all gives."""
+    lib, linking = library(content, cache=False), library(content, cache=False)
+    monkeypatch.setattr(linking, "_add_and_remove", lambda *a: False)
+    linked: list[object] = []
+    real_assemble = live.assemble
+    monkeypatch.setattr(live, "assemble", lambda *a: linked.append(a) or real_assemble(*a))
+    for action, path, text in steps:
+        linked.clear()
+        if action == "write":
+            (content / path).write_text(text, encoding="utf-8")
+            changed = {path}
+        elif action == "delete":
+            (content / path).unlink()
+            changed = {path}
+        else:
+            (content / text).parent.mkdir(exist_ok=True)
+            shutil.move(content / path, content / text)
+            changed = {path, text}
+        assert lib.refresh(changed)
+        quick_path = not linked
+        assert linking.refresh(changed)
+        assert lib.content.articles == linking.content.articles
+        assert [p.format() for p in lib.content.problems] == [
+            p.format() for p in linking.content.problems
+        ]
+        now, again = lib.catalog(), linking.catalog()
+        assert now.articles == again.articles and now.drafts == again.drafts
+        assert now.scheduled == again.scheduled and now.version == again.version
+        assert dict(now.by_author) == dict(again.by_author)
+        assert dict(now.by_tag) == dict(again.by_tag)
+        assert dict(now.aliases) == dict(again.aliases)
+    assert quick_path is quick
