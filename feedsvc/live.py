@@ -143,9 +143,11 @@ class Library:
                 gone = {p for p in wanted if p not in stamps and p in self._reads}
                 changed = list(stamps)  # an event is news even when the stamp looks the same
             reads = self._read_all({path: stamps[path] for path in changed})
-            reads = {
-                p: r for p, r in reads.items() if reread_all or not _same(self._reads.get(p), r)
-            }
+            if not reread_all:
+                for path, read in list(reads.items()):
+                    if _same(self._reads.get(path), read):  # saved again, or touched
+                        self._reads[path] = replace(self._reads[path], stamp=read.stamp)
+                        del reads[path]
             if not (reads or gone or self._catalog is None):
                 return False
             restarted_unchanged = not (reads or gone or reread_all) and self._catalog is None
@@ -216,11 +218,12 @@ class Library:
         if self._catalog is None:
             return False
         swaps = {}
+        troubled = {problem.path for problem in self.content.problems}
         for path, read in reads.items():
             old, old_read = self._served.get(path), self._reads.get(path)
             new = read.article
-            if not (new and old and old_read and not read.problems and not old_read.problems):
-                return False
+            if not (new and old and old_read and not read.problems and path not in troubled):
+                return False  # a file with problems (its own or from linking) links again
             if _placement(new) != _placement(old):
                 return False
             swaps[path] = new
@@ -275,7 +278,7 @@ class Library:
         for path, article in zip(gone, removed, strict=True):
             del self._reads[path], self._served[path]
             for key in _keys(article):
-                del owners[key]
+                owners.pop(key, None)
         for path, article in zip(reads, added, strict=True):
             self._reads[path] = reads[path]
             for key in _keys(article):
@@ -466,16 +469,26 @@ class Library:
 
 
 def _same(old: FileRead | None, new: FileRead) -> bool:
-    """Whether a re-read found what was already there."""
-    if old is None or old.problems != new.problems:
+    """Whether a re-read found exactly what was already there, its stamp aside.
+
+    An article is its digest; an author or a broken file is what was read of it
+    (problems compare by path and line only, hence their fields here).
+    """
+    if old is None or old.stamp[1] == -1:
         return False
     digests = [r.article.digest if r.article else None for r in (old, new)]
-    return digests[0] == digests[1] and old.stamp[1] != -1
+    return (
+        digests[0] == digests[1]
+        and old.author == new.author
+        and old.claimed_slug == new.claimed_slug
+        and [vars(p) for p in old.problems] == [vars(p) for p in new.problems]
+    )
 
 
 def _keys(article: Article) -> tuple[str, ...]:
-    """What no two articles may share (loading.link_articles): slug, aliases and id."""
-    return (article.slug, *article.aliases, article.id)
+    """What no two articles may share (loading.link_articles): slug, aliases and id, each
+    once (an alias may repeat the article's own slug)."""
+    return tuple(dict.fromkeys((article.slug, *article.aliases, article.id)))
 
 
 def _placement(article: Article) -> tuple[object, ...]:

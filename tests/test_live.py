@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -295,102 +297,92 @@ def test_the_watcher_starts_again_when_a_folder_appears(content: Path) -> None:
 
 
 NEW = GOOD_ARTICLE.replace("title: A Good Article", "title: A New Article")
+BOLTON = "2025/john-bolton-indicted.md"
+SUMMIT = "2025/trump-putin-budapest-summit.md"
+
+
+def field(name: str, value: str, text: str = NEW) -> str:
+    """`text` with one more front-matter field."""
+    return text.replace("---\n", f"---\n{name}: {value}\n", 1)
+
+
+# Each step: (what, path, text or new path, whether it skips linking the whole corpus).
+Step = tuple[str, str, str, bool]
 
 
 @pytest.mark.parametrize(
-    ("steps", "quick"),
+    "steps",
     [
-        ([("write", "2025/zz-new.md", NEW)], True),
-        ([("delete", "2025/trump-putin-budapest-summit.md", "")], True),
-        (
-            [
-                (
-                    "move",
-                    "2025/trump-putin-budapest-summit.md",
-                    "2031/trump-putin-budapest-summit.md",
-                )
-            ],
-            True,
-        ),
-        (
-            [
-                (
-                    "write",
-                    "2025/zz-new.md",
-                    NEW.replace("tags:", "related: [harbor-seawall-council-vote]\ntags:"),
-                )
-            ],
-            True,
-        ),
-        ([("write", "2025/zz-new.md", NEW), ("delete", "2025/zz-new.md", "")], True),
-        # Linked again from scratch: another file's fate depends on the change.
-        ([("delete", "2025/john-bolton-indicted.md", "")], False),  # a related link dangles
-        ([("delete", "2025/city-marathon-road-closures.md", "")], False),  # from a scheduled one
-        (
-            [
-                (
-                    "write",
-                    "2025/zz-new.md",
-                    NEW.replace("---\n", "---\nslug: john-bolton-indicted\n", 1),
-                )
-            ],
-            False,
-        ),
-        (
-            [
-                (
-                    "write",
-                    "2025/zz-new.md",
-                    NEW.replace("---\n", "---\naliases: [new-rail-timetable]\n", 1),
-                )
-            ],
-            False,
-        ),
-        (
-            [("write", "2025/zz-new.md", NEW.replace("tags:", "related: [no-such-story]\ntags:"))],
-            False,
-        ),
-        ([("write", "2025/zz-new.md", NEW.replace("j-williams", "nobody"))], False),
-        ([("write", "2025/zz-new.md", "---\ntitle: [half-saved\n")], False),  # a broken file
-        ([("write", "authors/zz-new.md", "---\nname: New Writer\n---\n")], False),
-        # With a problem already there, every add links again.
-        (
-            [
-                ("write", "2025/zz-bad.md", NEW.replace("j-williams", "nobody")),
-                ("write", "2025/zz-new.md", NEW),
-            ],
-            False,
-        ),
+        [("write", "2025/zz-new.md", NEW, True)],
+        [("delete", SUMMIT, "", True)],
+        [("move", SUMMIT, "2031/trump-putin-budapest-summit.md", True)],
+        [("move", SUMMIT, "2031/summit-renamed.md", True)],  # a new slug: nobody links to it
+        [("write", "2025/zz-new.md", field("related", "[harbor-seawall-council-vote]"), True)],
+        [("write", "2025/zz-new.md", field("tagz", "[typo]"), True)],  # a warning comes along
+        [("write", "2025/zz-new.md", NEW, True), ("delete", "2025/zz-new.md", "", True)],
+        [
+            ("write", "2025/zz-a.md", NEW, True),
+            ("write", "2025/zz-b.md", field("related", "[zz-a]"), True),
+            ("delete", "2025/zz-a.md", "", False),
+        ],  # zz-b would link to nothing
+        [
+            ("write", "2025/zz-self.md", field("aliases", "[zz-self]"), True),
+            ("delete", "2025/zz-self.md", "", True),
+        ],
+        [
+            ("write", "2025/zz-broken.md", field("title", "[half-saved"), False),
+            ("write", "2025/zz-new.md", field("related", "[zz-broken]"), True),
+        ],  # a broken file's slug is claimed all the same
+        # Another file's fate depends on the change: linked again.
+        [("delete", BOLTON, "", False)],  # a related link would dangle
+        [("delete", "2025/city-marathon-road-closures.md", "", False)],  # from a scheduled one
+        [("write", "2025/zz-new.md", field("slug", "john-bolton-indicted"), False)],
+        [("write", "2025/zz-new.md", field("aliases", "[new-rail-timetable]"), False)],
+        [("write", "2025/zz-new.md", field("related", "[no-such-story]"), False)],
+        [("write", "2025/zz-new.md", NEW.replace("j-williams", "nobody"), False)],
+        [("write", "2025/zz-new.md", "---\ntitle: [half-saved\n", False)],
+        [("write", "authors/zz-new.md", "---\nname: New Writer\n---\n", False)],
+        [("write", "authors/j-williams.md", "---\nname: Jo Williams\n---\nBio.\n", False)],
+        # Edits in place, where linking reported something about the file: linked again.
+        [("delete", BOLTON, "", False), ("edit", SUMMIT, "Trump and Putin Agree", False)],
+        [("edit", BOLTON, "author: nobody", False), ("edit", BOLTON, "author: j-williams", False)],
     ],
 )
-def test_adds_and_deletes_give_what_linking_everything_gives(
-    content: Path, monkeypatch: pytest.MonkeyPatch, steps: list[tuple[str, str, str]], quick: bool
+def test_changes_applied_quickly_give_what_linking_everything_gives(
+    content: Path, monkeypatch: pytest.MonkeyPatch, steps: list[Step]
 ) -> None:
-    """Added and deleted files that nothing else depends on skip linking the corpus; either
-    way, the content, its problems and the catalog are what linking it all gives."""
+    """Edits in place, and added and deleted files nothing else depends on, skip linking the
+    corpus; either way, content, problems and catalog are what linking everything gives."""
     lib, linking = library(content, cache=False), library(content, cache=False)
-    monkeypatch.setattr(linking, "_add_and_remove", lambda *a: False)
+    monkeypatch.setattr(linking, "_apply_quickly", lambda *a: False)
     linked: list[object] = []
     real_assemble = live.assemble
     monkeypatch.setattr(live, "assemble", lambda *a: linked.append(a) or real_assemble(*a))
-    for action, path, text in steps:
-        linked.clear()
+    for action, path, text, quick in steps:
+        changed = {path}
         if action == "write":
             (content / path).write_text(text, encoding="utf-8")
-            changed = {path}
         elif action == "delete":
             (content / path).unlink()
-            changed = {path}
+        elif action == "edit":  # a title or a field, changed in place
+            old = (content / path).read_text(encoding="utf-8")
+            line = next(line for line in old.splitlines() if line.startswith(text.split()[0]))
+            new = f"title: Edited {time.time_ns()}" if line.startswith("title") else text
+            if line == new:
+                new = line.replace("j-williams", "s-lindqvist")
+            (content / path).write_text(old.replace(line, new, 1), encoding="utf-8")
         else:
             (content / text).parent.mkdir(exist_ok=True)
             shutil.move(content / path, content / text)
-            changed = {path, text}
+            changed.add(text)
+        linked.clear()
         assert lib.refresh(changed)
-        quick_path = not linked
+        assert (not linked) is quick, (action, path)
         assert linking.refresh(changed)
         assert lib.content.articles == linking.content.articles
-        assert [p.format() for p in lib.content.problems] == [
-            p.format() for p in linking.content.problems
+        assert lib.content.authors == linking.content.authors
+        assert [vars(p) for p in lib.content.problems] == [
+            vars(p) for p in linking.content.problems
         ]
         now, again = lib.catalog(), linking.catalog()
         assert now.articles == again.articles and now.drafts == again.drafts
@@ -398,4 +390,27 @@ def test_adds_and_deletes_give_what_linking_everything_gives(
         assert dict(now.by_author) == dict(again.by_author)
         assert dict(now.by_tag) == dict(again.by_tag)
         assert dict(now.aliases) == dict(again.aliases)
-    assert quick_path is quick
+        assert lib._served == linking._served
+
+
+def test_an_author_edit_is_read(content: Path) -> None:
+    """An author file re-read with new details replaces the old ones, by event or by scan."""
+    lib = library(content)
+    path = content / "authors/j-williams.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("J. Williams", "Jo Williams"))
+    assert lib.refresh({"authors/j-williams.md"})
+    assert lib.catalog().authors["j-williams"].name == "Jo Williams"
+    path.write_text(path.read_text(encoding="utf-8").replace("Jo Williams", "Joanne Williams"))
+    assert lib.refresh()
+    assert lib.catalog().authors["j-williams"].name == "Joanne Williams"
+
+
+def test_a_broken_file_that_changes_claims_its_new_slug(write: WriteFile, content: Path) -> None:
+    """A broken file's slug still counts for related links, and follows its edits."""
+    lib = library(content)
+    path = write("2025/zz-broken.md", "---\nslug: foo\ndate: tomorrow\n---\n")
+    os.utime(path, (time.time() - 60, time.time() - 60))  # an old stamp, to be trusted
+    assert lib.refresh({"2025/zz-broken.md"})
+    write("2025/zz-broken.md", "---\nslug: bar\ndate: tomorrow\n---\n")
+    assert lib.refresh({"2025/zz-broken.md"})
+    assert lib._reads["2025/zz-broken.md"].claimed_slug == "bar"
