@@ -41,6 +41,7 @@ from feedsvc.loading import (
     load_site,
     read_file,
     scan,
+    scan_aside,
 )
 from feedsvc.model import Article, Problem, Site
 
@@ -111,14 +112,19 @@ class Library:
         self._linked_clean = False
         self._claimed: tuple[dict[str, str], set[str]] | None = None
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
+        self._catalog: Catalog | None = None
+        self.content: Content = assemble(self._site, ())
         if cache:
+            # Stat every file in a child process while this one unpickles the cache:
+            # each takes about a second at 100,000 articles.
+            scanned = scan_aside(root)
             with paused_collector():
                 cached = cache.load(self._site)
             self._reads, self._served = cached.reads, cached.served
             self._cached_problems = cached.problems
-        self._catalog: Catalog | None = None
-        self.content: Content = assemble(self._site, ())
-        self.refresh()
+            self._refresh(None, scanned())
+        else:
+            self.refresh()
 
     # --- reading -----------------------------------------------------------------------
 
@@ -127,10 +133,14 @@ class Library:
 
         Returns True when the content changed and a new catalog was swapped in.
         """
+        return self._refresh(paths, None)
+
+    def _refresh(self, paths: Iterable[str] | None, scanned: dict[str, Stamp] | None) -> bool:
+        """`refresh`, given the result of a scan if one was just made."""
         with self._lock, paused_collector():
             reread_all = self._reload_site()
             if paths is None or reread_all:
-                stamps = scan(self.root)
+                stamps = scan(self.root) if scanned is None else scanned
                 gone = set(self._reads) - set(stamps)
                 changed = [
                     path

@@ -318,3 +318,10 @@ def test_the_quick_check_agrees_with_the_rules_file_by_file(
     assert quick.articles == thorough.articles
     assert [p.format() for p in quick.problems] == [p.format() for p in thorough.problems]
     assert bool(change) == bool(quick.problems)
+
+
+def test_scan_aside_gives_what_scan_gives(content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan in a child process finds the same stamps; if the child fails, it scans here."""
+    assert loading.scan_aside(content)() == scan(content)
+    monkeypatch.setattr(loading.pickle, "dump", lambda *a, **k: 1 / 0)  # the child fails
+    assert loading.scan_aside(content)() == scan(content)
