@@ -29,7 +29,7 @@ from feedsvc.model import Article, Problem, Site
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 4
+FORMAT = 5
 SOON = 2.0  # seconds before a `soon` write starts
 
 

@@ -7,6 +7,7 @@ function with one message and one fix, easy to test in a table.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -44,7 +45,7 @@ def text_list(value: object, name: str) -> tuple[str, ...]:
         items = value
     else:
         raise FieldError(f"'{name}' must be a list", f"write {name}: [first, second]")
-    return tuple(dict.fromkeys(text(item, name) for item in items))
+    return tuple(dict.fromkeys(sys.intern(text(item, name)) for item in items))
 
 
 def slugify(value: str) -> str:
@@ -70,7 +71,7 @@ def slug_list(value: object, name: str) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     if not items:
         raise FieldError(f"'{name}' is an empty list", f"name at least one {name}")
-    return tuple(dict.fromkeys(slug(item, name) for item in items))
+    return tuple(dict.fromkeys(sys.intern(slug(item, name)) for item in items))
 
 
 def flag(value: object, name: str) -> bool:
@@ -131,7 +132,7 @@ def _related_item(item: object) -> RelatedLink:
     if isinstance(item, str):
         if "://" in item:
             return RelatedLink(url=web_url(item, "related"))
-        return RelatedLink(slug=slug(item, "related"))
+        return RelatedLink(slug=sys.intern(slug(item, "related")))
     if isinstance(item, dict):
         unknown = set(item) - {"slug", "url", "title"}
         if unknown or ("slug" in item) == ("url" in item):
@@ -141,7 +142,7 @@ def _related_item(item: object) -> RelatedLink:
             )
         title = text(item["title"], "related title") if "title" in item else None
         if "slug" in item:
-            return RelatedLink(slug=slug(item["slug"], "related"), title=title)
+            return RelatedLink(slug=sys.intern(slug(item["slug"], "related")), title=title)
         return RelatedLink(url=web_url(item["url"], "related"), title=title)
     raise FieldError(
         f"a 'related' entry must be a slug, a URL or a mapping, not {item!r}",

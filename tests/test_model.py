@@ -25,3 +25,19 @@ def test_reads_pickle_back_equal_and_frozen(content: Path) -> None:
     for value in (article, article.related[0], again[0]):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, dataclasses.fields(value)[0].name, "changed")
+
+
+def test_labels_are_shared_between_articles(content: Path) -> None:
+    """Tags, author slugs and related slugs are one string each, however many articles use
+    them: a large corpus repeats them hundreds of thousands of times."""
+    site = load_site(content)
+    articles = [
+        read.article
+        for rel, stamp in sorted(scan(content).items())
+        if (read := read_file(content, rel, stamp, site)).article
+    ]
+    for name in ("authors", "tags"):
+        values = [value for article in articles for value in getattr(article, name)]
+        assert len({id(value) for value in values}) == len(set(values))
+    slugs = [link.slug for article in articles for link in article.related if link.slug]
+    assert len({id(slug) for slug in slugs}) == len(set(slugs))
