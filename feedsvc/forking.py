@@ -1,4 +1,5 @@
-"""Re-arm per-process state in a forked child (gunicorn --preload forks a loaded app).
+"""Re-arm per-process state in a forked child (gunicorn --preload forks a loaded app),
+and run work in a forked child while the parent goes on.
 
 Threads do not survive fork(), a lock held by one at that moment stays held
 for ever in the child, and an SQLite connection must not cross a fork.
@@ -7,9 +8,12 @@ for ever in the child, and an SQLite connection must not cross a fork.
 from __future__ import annotations
 
 import os
+import pickle
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def after_fork_in_child(method: Callable[[], Any]) -> None:
@@ -32,3 +36,35 @@ def _weak(method: Callable[[], Any]) -> Callable[[], None]:
             bound()
 
     return call
+
+
+def in_child(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` in a forked child process, so that this one can do something else
+    meanwhile (on another core); calling the result waits for what `work` returned,
+    or runs `work` here if the child failed.
+
+    The child only runs `work` and sends its result back through a pipe, pickled; it
+    leaves with os._exit, running no clean-up of what it inherited.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(work(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+
+    def result() -> T:
+        try:
+            with os.fdopen(read_end, "rb") as pipe:
+                value: T = pickle.load(pipe)  # from our own child
+                return value
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return work()
+        finally:
+            os.waitpid(pid, 0)
+
+    return result

@@ -11,7 +11,6 @@ import dataclasses
 import difflib
 import hashlib
 import os
-import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -117,33 +116,6 @@ def scan(root: Path) -> dict[str, Stamp]:
                 except OSError:
                     continue  # gone since the listing: a later scan sees it
                 stamps[prefix + entry.name] = (info.st_mtime_ns, info.st_size)
-    return stamps
-
-
-def scan_aside(root: Path) -> Callable[[], dict[str, Stamp]]:
-    """Start `scan(root)` in a forked child process, so that other work can overlap it;
-    calling the result waits for the stamps (or scans here, if the child failed)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: scan, send, and leave without running any clean-up
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(scan(root), pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-
-    def stamps() -> dict[str, Stamp]:
-        try:
-            with os.fdopen(read_end, "rb") as pipe:
-                found: dict[str, Stamp] = pickle.load(pipe)  # from our own child
-                return found
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return scan(root)
-        finally:
-            os.waitpid(pid, 0)
-
     return stamps
 
 

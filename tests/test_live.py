@@ -414,3 +414,23 @@ def test_a_broken_file_that_changes_claims_its_new_slug(write: WriteFile, conten
     write("2025/zz-broken.md", "---\nslug: bar\ndate: tomorrow\n---\n")
     assert lib.refresh({"2025/zz-broken.md"})
     assert lib._reads["2025/zz-broken.md"].claimed_slug == "bar"
+
+
+def test_a_large_first_load_reads_half_in_a_child(
+    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading half the files in a forked child gives the very reads, bodies and catalog
+    that reading them all here gives, and so does a re-read of everything later."""
+    write("2025/zz-broken.md", "---\ntitle: [half-saved\n")
+    alone = library(content, cache=False)
+    monkeypatch.setattr(live, "PARALLEL_READS", 2)
+    split = library(content, cache=False)
+    assert split._reads == alone._reads
+    assert split.content.articles == alone.content.articles
+    assert [vars(p) for p in split.content.problems] == [vars(p) for p in alone.content.problems]
+    article = split.catalog().by_slug["john-bolton-indicted"]
+    assert split.body(article) == alone.body(article) != ""
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 9"))
+    assert split.refresh()  # new settings: everything read again, in a refresh that forks
+    assert split.catalog().site.ttl == 9

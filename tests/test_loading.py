@@ -9,7 +9,8 @@ import pytest
 
 from conftest import GOOD_ARTICLE as GOOD
 from conftest import WriteFile
-from feedsvc import loading
+from feedsvc import forking, loading
+from feedsvc.forking import in_child
 from feedsvc.loading import SiteError, assemble, folders, load, read_file, scan
 from feedsvc.model import Problem, Severity
 
@@ -320,8 +321,10 @@ def test_the_quick_check_agrees_with_the_rules_file_by_file(
     assert bool(change) == bool(quick.problems)
 
 
-def test_scan_aside_gives_what_scan_gives(content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A scan in a child process finds the same stamps; if the child fails, it scans here."""
-    assert loading.scan_aside(content)() == scan(content)
-    monkeypatch.setattr(loading.pickle, "dump", lambda *a, **k: 1 / 0)  # the child fails
-    assert loading.scan_aside(content)() == scan(content)
+def test_work_in_a_child_gives_what_it_gives_here(
+    content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan in a forked child finds the same stamps; if the child fails, it runs here."""
+    assert in_child(lambda: scan(content))() == scan(content)
+    monkeypatch.setattr(forking.pickle, "dump", lambda *a, **k: 1 / 0)  # the child fails
+    assert in_child(lambda: scan(content))() == scan(content)
