@@ -112,7 +112,7 @@ class ContentCache:
             self._wake.notify_all()
 
     def flush(self, timeout: float = 60) -> None:
-        """Write what is pending now and wait until it is on disk (tests, benchmarks)."""
+        """Write what is pending now and wait until it is on disk (at exit, in tests)."""
         with self._wake:
             self._due = 0
             self._wake.notify_all()

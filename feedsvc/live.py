@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from feedsvc.bodies import Bodies, MemoryBodies
 from feedsvc.cache import ContentCache, Snapshot
 from feedsvc.catalog import Catalog, build_catalog
-from feedsvc.forking import after_fork_in_child, around_fork, in_child
+from feedsvc.forking import Child, after_fork_in_child, around_fork, helping
 from feedsvc.frontmatter import parse
 from feedsvc.loading import (
     SITE_FILE,
@@ -118,12 +118,16 @@ class Library:
         if cache:
             # Stat every file in a child process while this one unpickles the cache:
             # each takes about a second at 100,000 articles.
-            scanned = in_child(lambda: scan(root))
-            with paused_collector():
-                cached = cache.load(self._site)
+            scanning = Child(lambda: scan(root))
+            try:
+                with paused_collector():
+                    cached = cache.load(self._site)
+                stamps = scanning.result()
+            finally:
+                scanning.cancel()
             self._reads, self._served = cached.reads, cached.served
             self._cached_problems = cached.problems
-            self._refresh(None, scanned())
+            self._refresh(None, stamps)
         else:
             self.refresh()
 
@@ -203,9 +207,12 @@ class Library:
             yield from (read_file(root, path, stamps[path], site) for path in paths)
             return
         half = len(paths) // 2
-        there = in_child(lambda: [read_file(root, p, stamps[p], site) for p in paths[half:]])
-        yield from (read_file(root, path, stamps[path], site) for path in paths[:half])
-        yield from there()
+        there = Child(lambda: [read_file(root, p, stamps[p], site) for p in paths[half:]])
+        try:
+            yield from (read_file(root, path, stamps[path], site) for path in paths[:half])
+            yield from there.result()
+        finally:
+            there.cancel()
 
     def body(self, article: Article) -> str:
         """An article's Markdown: from the body store, else from its file if unchanged."""
@@ -238,8 +245,7 @@ class Library:
         Such an edit (text, title, summary, `updated`) changes no cross-file rule
         and no index, so the whole corpus need not be linked and indexed again.
         """
-        if self._catalog is None:
-            return False
+        assert self._catalog is not None  # _apply_quickly's first check
         swaps = {}
         troubled = {problem.path for problem in self.content.problems}
         for path, read in reads.items():
@@ -433,7 +439,7 @@ class Library:
         """In a forked worker: a fresh lock and a watcher of its own, catching up first."""
         self._lock = threading.RLock()
         self.settle = 0.0
-        if self._watching:
+        if self._watching and not helping():
             self._start_watcher()
 
     def _watch(self) -> None:
@@ -473,7 +479,7 @@ class Library:
         seconds; return when folders were added or removed."""
         catch_up = True  # a new watch first scans for whatever changed before it
         sources: set[str] = set()
-        due = time.monotonic() + self.settle
+        last_change = time.monotonic()
         for batch in batches:
             paths = {os.path.relpath(path, root).replace(os.sep, "/") for _, path in batch}
             others = {p for p in paths if p != SITE_FILE and not is_source(p)}
@@ -481,8 +487,8 @@ class Library:
                 return  # the next watch catches up
             if paths:
                 sources |= paths - others
-                due = time.monotonic() + self.settle
-            if not (catch_up or sources) or time.monotonic() < due:
+                last_change = time.monotonic()
+            if not (catch_up or sources) or time.monotonic() < last_change + self.settle:
                 continue
             try:
                 self.refresh(None if catch_up else sources)
@@ -497,7 +503,7 @@ def _same(old: FileRead | None, new: FileRead) -> bool:
     An article is its digest; an author or a broken file is what was read of it
     (problems compare by path and line only, hence their fields here).
     """
-    if old is None or old.stamp[1] == -1:
+    if old is None:
         return False
     digests = [r.article.digest if r.article else None for r in (old, new)]
     return (

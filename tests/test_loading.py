@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from conftest import GOOD_ARTICLE as GOOD
 from conftest import WriteFile
 from feedsvc import forking, loading
-from feedsvc.forking import in_child
+from feedsvc.forking import Child
 from feedsvc.loading import SiteError, assemble, folders, load, read_file, scan
 from feedsvc.model import Problem, Severity
 
@@ -324,7 +325,21 @@ def test_the_quick_check_agrees_with_the_rules_file_by_file(
 def test_work_in_a_child_gives_what_it_gives_here(
     content: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A scan in a forked child finds the same stamps; if the child fails, it runs here."""
-    assert in_child(lambda: scan(content))() == scan(content)
-    monkeypatch.setattr(forking.pickle, "dump", lambda *a, **k: 1 / 0)  # the child fails
-    assert in_child(lambda: scan(content))() == scan(content)
+    """A scan in a forked child finds the same stamps; if the child fails, or no process
+    can be forked, it runs here; a child whose result is not wanted is stopped."""
+    assert Child(lambda: scan(content)).result() == scan(content)
+    with monkeypatch.context() as patch:
+        patch.setattr(forking.pickle, "dump", lambda *a, **k: 1 / 0)  # the child fails
+        assert Child(lambda: scan(content)).result() == scan(content)
+
+    def no_fork() -> int:
+        raise OSError("no process to spare")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(forking.os, "fork", no_fork)
+        assert Child(lambda: scan(content)).result() == scan(content)
+    child = Child(lambda: [scan(content)] * 500)  # more than a pipe holds: it waits
+    pid = child._pid
+    child.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped: no child left behind
