@@ -34,6 +34,7 @@ from feedsvc.loading import (
     FileRead,
     SiteError,
     Stamp,
+    article_keys,
     assemble,
     folders,
     is_author_file,
@@ -284,8 +285,8 @@ class Library:
         if len(added) != len(reads) or len(removed) != len(gone):
             return False  # a broken file comes or goes: its claimed slug matters
         owners, orphans = self._claims()
-        leaving = {key for article in removed for key in _keys(article)}
-        arriving = [key for article in added for key in _keys(article)]
+        leaving = {key for article in removed for key in article_keys(article)}
+        arriving = [key for article in added for key in article_keys(article)]
         new_keys = set(arriving)
 
         def claimed(slug: str) -> bool:
@@ -306,11 +307,11 @@ class Library:
             return False  # an article would link to nothing: that is reported
         for path, article in zip(gone, removed, strict=True):
             del self._reads[path], self._served[path]
-            for key in _keys(article):
+            for key in article_keys(article):
                 owners.pop(key, None)
         for path, article in zip(reads, added, strict=True):
             self._reads[path] = reads[path]
-            for key in _keys(article):
+            for key in article_keys(article):
                 owners[key] = path
         content = self.content
         articles = [a for a in content.articles if a.source not in gone]
@@ -327,7 +328,7 @@ class Library:
         """The file (path) that has each slug, alias and id, and the slugs broken files
         claim: built when first needed, kept up to date by `_add_and_remove`."""
         if self._claimed is None:
-            owners = {key: path for path, a in self._served.items() for key in _keys(a)}
+            owners = {key: path for path, a in self._served.items() for key in article_keys(a)}
             orphans = {
                 read.claimed_slug
                 for read in self._reads.values()
@@ -512,12 +513,6 @@ def _same(old: FileRead | None, new: FileRead) -> bool:
         and old.claimed_slug == new.claimed_slug
         and [vars(p) for p in old.problems] == [vars(p) for p in new.problems]
     )
-
-
-def _keys(article: Article) -> tuple[str, ...]:
-    """What no two articles may share (loading.link_articles): slug, aliases and id, each
-    once (an alias may repeat the article's own slug)."""
-    return tuple(dict.fromkeys((article.slug, *article.aliases, article.id)))
 
 
 def _placement(article: Article) -> tuple[object, ...]:

@@ -420,9 +420,7 @@ def link_articles(
                 # catalog leaves the dead link out.
                 if errors or (dangling and candidate is not last_good.get(read.path)):
                     continue
-            owners[candidate.slug] = owners[candidate.id] = read.path
-            for alias in candidate.aliases:
-                owners[alias] = read.path
+            owners.update(dict.fromkeys(article_keys(candidate), read.path))
             kept.append(candidate)
             if candidate is not read.article:
                 problems.append(_warning(read.path, 1, KEPT, "fix the errors above"))
@@ -450,6 +448,8 @@ def _nothing_to_report(
     """
     if any(r.article is None and r.path in last_good for r in reads):
         return False
+    # The keys of `article_keys`, listed without it for speed: an article whose alias
+    # repeats its own slug only sends the check the file-by-file way.
     keys = [a.slug for a in current] + [a.id for a in current]
     keys += [alias for a in current for alias in a.aliases]
     return (
@@ -457,6 +457,12 @@ def _nothing_to_report(
         and authors.keys() >= {slug for a in current for slug in a.authors}
         and claimed.issuperset(link.slug for a in current for link in a.related if link.slug)
     )
+
+
+def article_keys(article: Article) -> tuple[str, ...]:
+    """What no two articles may share: slug, aliases and id, each once (an alias may
+    repeat the article's own slug)."""
+    return tuple(dict.fromkeys((article.slug, *article.aliases, article.id)))
 
 
 def _passes(
