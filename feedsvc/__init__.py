@@ -2,44 +2,31 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
 from flask import Flask
 
-from feedsvc.cache import ContentCache, default_cache_dir
-from feedsvc.live import Library, paused_collector
-from feedsvc.serving import FeedResponses, FeedServer
-from feedsvc.web import bp
+from feedsvc.http.serving import FeedResponses, FeedServer
+from feedsvc.http.views import bp
+from feedsvc.live import Library, Watcher
+from feedsvc.settings import Settings
+from feedsvc.store.cache import ContentCache
 
-DEFAULT_CONTENT = "articles"
 
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(settings: Settings | None = None) -> Flask:
     """The WSGI application factory (`gunicorn 'feedsvc:create_app()'`).
 
-    Settings come from `FEEDSVC_*` environment variables, then `config`:
-    `CONTENT` (the content folder, default ./articles), `BASE_URL` (the public
-    URL, over `site.yaml`'s `url`), `CACHE` (the parsed-content cache folder,
-    or `off`) and `WATCH` (`0` to not follow changes in the content folder).
+    `settings` default to the `FEEDSVC_*` environment variables (`Settings.from_env`).
+    The factory changes no process-wide state: `feedsvc serve` prepares the process
+    for forking (`runtime.prepare_to_fork`).
     """
+    settings = settings or Settings.from_env()
+    cache = ContentCache(settings.cache, settings.content) if settings.cache else None
+    library = Library(settings.content, settings.base_url, cache=cache)
+    watcher = Watcher(library)
+    if settings.watch:
+        watcher.start()
     app = Flask(__name__)
-    app.config.from_prefixed_env("FEEDSVC", loads=str)
-    app.config.update(config or {})
-    root = Path(app.config.get("CONTENT") or DEFAULT_CONTENT)
-    cache_dir = str(app.config.get("CACHE") or default_cache_dir(root))
-    cache = None if cache_dir == "off" else ContentCache(Path(cache_dir), root)
-    with paused_collector():
-        library = Library(root, app.config.get("BASE_URL"), cache=cache)
-        # The loaded corpus is long-lived and acyclic: keep the cyclic collector from
-        # walking it again and again under load (and, before a fork, from touching
-        # shared pages). Frozen before the collector wakes, it never walks it at all.
-        gc.freeze()
-    if str(app.config.get("WATCH", "1")).lower() not in ("0", "false", "no", "off"):
-        library.watch()
     app.extensions["feedsvc"] = library
+    app.extensions["feedsvc.watcher"] = watcher
     app.register_blueprint(bp)
     app.wsgi_app = FeedServer(app.wsgi_app, FeedResponses(library))  # type: ignore[method-assign]
     return app

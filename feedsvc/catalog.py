@@ -16,6 +16,7 @@ from operator import attrgetter
 from types import MappingProxyType
 
 from feedsvc.model import Article, Author, Site
+from feedsvc.urls import Urls
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Catalog:
     """Published articles newest first, with indexes; drafts and scheduled ones held apart."""
 
     site: Site
+    urls: Urls  # every absolute URL the site's pages and feeds write
     authors: Mapping[str, Author]
     articles: tuple[Article, ...]  # published, newest first
     by_slug: Mapping[str, Article]
@@ -55,12 +57,12 @@ class Catalog:
             slug = link.slug or ""
             target = self.by_slug.get(self.aliases.get(slug, slug))
             if target and target.slug != article.slug:
-                links.append(Link(self.site.article_url(target.slug), link.title or target.title))
+                links.append(Link(self.urls.article(target.slug), link.title or target.title))
         return tuple(links)
 
     def with_new_versions(self, versions: Mapping[str, Article]) -> Catalog:
         """This catalog with articles (by slug) swapped for new versions that sit in the
-        same places: same slug, dates, draft flag, authors and tags.
+        same places (equal `placement`).
 
         An edit to an article's text or title is the common live change; swapping
         costs a few copies instead of a sort and re-index of the whole corpus.
@@ -94,6 +96,15 @@ class Catalog:
     def next_release(self) -> datetime | None:
         """When the next scheduled article goes live, if any: the catalog is stale then."""
         return self.scheduled[0].published if self.scheduled else None
+
+
+def placement(article: Article) -> tuple[object, ...]:
+    """What the catalog's order and indexes read of an article: an edit that keeps it can
+    be swapped into a catalog in place (`Catalog.with_new_versions`)."""
+    return (
+        *(article.slug, article.aliases, article.authors, article.tags),
+        *(article.published, article.draft),
+    )
 
 
 def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
@@ -139,6 +150,7 @@ def build_catalog(
     scheduled.reverse()
     return Catalog(
         site=site,
+        urls=Urls(site.url),
         authors=MappingProxyType(dict(authors)),
         articles=tuple(published),
         by_slug=MappingProxyType(by_slug),

@@ -8,10 +8,13 @@ from typing import Any
 
 import click
 
+from feedsvc import runtime
 from feedsvc.catalog import Catalog, build_catalog
 from feedsvc.live import utc_now
-from feedsvc.loading import SiteError, load
+from feedsvc.loading import load
+from feedsvc.loading.site import SiteError
 from feedsvc.model import Severity
+from feedsvc.settings import Settings, SettingsError
 
 MASTER_SETTLE = 5.0  # seconds without changes before gunicorn's master re-reads them
 
@@ -77,26 +80,28 @@ def _plural(count: int, noun: str) -> str:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
-@click.option("--debug", is_flag=True, help="Flask's development server, with reloading.")
+@click.option("--debug", is_flag=True, help="Flask's development server, with its debugger.")
 def serve(*, content: Path, host: str, port: int, workers: int, threads: int, debug: bool) -> None:
     """Serve the site and its feeds with gunicorn."""
     from feedsvc import create_app  # noqa: PLC0415 - the factory imports this package's layers
 
-    config = {"CONTENT": str(content)}
-    if debug:
-        create_app(config).run(host, port, debug=True)
-        return
     try:
+        settings = Settings.from_env(content=content)
         # Loaded once, before gunicorn forks its workers: they start with the content
         # in place (no worker boot timeout, however large the corpus) and each follows
         # changes from then on with a watcher of its own.
-        app = create_app(config)
-    except SiteError as error:
+        app = create_app(settings)
+    except (SettingsError, SiteError) as error:
         raise click.ClickException(str(error)) from None
+    if debug:
+        app.run(host, port, debug=True, use_reloader=False)
+        return
+    library, watcher = app.extensions["feedsvc"], app.extensions["feedsvc.watcher"]
     # gunicorn's master serves nothing: it follows changes only for the content cache
     # and for workers it may fork again, so it waits until they stop coming and leaves
     # the CPU to the workers while they apply them.
-    app.extensions["feedsvc"].settle = MASTER_SETTLE
+    watcher.settle = MASTER_SETTLE
+    runtime.prepare_to_fork(library, library.bodies, library.cache, watcher)
     click.echo(f"Serving {content} on http://{host}:{port}/")
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only `serve` needs it
 

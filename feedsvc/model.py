@@ -12,7 +12,6 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from operator import attrgetter
 from typing import Any, TypeVar
-from urllib.parse import urljoin
 
 T = TypeVar("T")
 
@@ -60,19 +59,6 @@ class Site:
     logo: str | None = None  # absolute URLs
     icon: str | None = None
     copyright: str | None = None
-
-    def absolute(self, path: str) -> str:
-        """Return `path` (site-relative or absolute) as an absolute URL."""
-        return urljoin(self.url, path)
-
-    # The site's URL layout, in one place: pages, feeds and ids are built from it.
-    def article_url(self, slug: str) -> str:
-        """The public page of an article."""
-        return f"{self.url}articles/{slug}/"
-
-    def author_url(self, slug: str) -> str:
-        """The public page of an author."""
-        return f"{self.url}authors/{slug}/"
 
 
 @quick_pickle
@@ -141,3 +127,13 @@ class Problem:
         """One line as compilers print it, then the fix indented below."""
         text = f"{self.path}:{self.line}: {self.severity}: {self.message}"
         return f"{text}\n    fix: {self.hint}" if self.hint else text
+
+
+def error(path: str, line: int, message: str, hint: str, field: str | None = None) -> Problem:
+    """A problem that keeps a file (or its current version) out of the site."""
+    return Problem(path, line, Severity.ERROR, message, hint, field)
+
+
+def warning(path: str, line: int, message: str, hint: str, field: str | None = None) -> Problem:
+    """A problem that still publishes."""
+    return Problem(path, line, Severity.WARNING, message, hint, field)

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from feedsvc import create_app
+from feedsvc.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "articles"
 
@@ -49,10 +50,13 @@ def write(content: Path) -> WriteFile:
     return write
 
 
-def make_app(content: Path, **config: str) -> Flask:
-    """The real application over `content`, with a private cache and no watcher thread."""
-    settings = {"CONTENT": str(content), "CACHE": str(content.parent / "cache"), "WATCH": "0"}
-    return create_app({**settings, **config, "TESTING": True})
+def make_app(content: Path, **options: object) -> Flask:
+    """The real application over `content`, with a private cache and no watcher thread;
+    `options` are `Settings` fields (`base_url=…`)."""
+    defaults: dict[str, object] = {"cache": content.parent / "cache", "watch": False}
+    app = create_app(Settings(content=content, **{**defaults, **options}))  # type: ignore[arg-type]
+    app.testing = True
+    return app
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from conftest import SAMPLE, WriteFile
 from feedcheck import ATOM, check_atom, check_rss
 from feedsvc import feeds
 from feedsvc.catalog import Catalog, build_catalog
+from feedsvc.feeds import specs
 from feedsvc.loading import load
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -28,24 +29,24 @@ def catalog_of(root: Path = SAMPLE, now: datetime = NOW) -> Catalog:
 
 def every_feed(catalog: Catalog) -> list[feeds.Feed]:
     """The site's feed and each author's."""
-    found = [feeds.author_feed(catalog, slug) for slug in AUTHORS]
-    return [feeds.site_feed(catalog), *(f for f in found if f)]
+    found = [feeds.build(catalog, "author", slug) for slug in AUTHORS]
+    return [feeds.build(catalog, "site"), *(f for f in found if f)]
 
 
 @pytest.mark.parametrize("who", [None, *AUTHORS])
 def test_every_feed_is_valid_in_both_formats(who: str | None) -> None:
     """Each feed passes the RSS 2.0 and Atom checks, with the same entries in each."""
     catalog = catalog_of()
-    feed = feeds.author_feed(catalog, who) if who else feeds.site_feed(catalog)
+    feed = feeds.build(catalog, "author", who) if who else feeds.build(catalog, "site")
     assert feed is not None
-    rss, atom = check_rss(feeds.rss(feed)), check_atom(feeds.atom(feed))
+    rss, atom = check_rss(feeds.WRITERS["rss"](feed)), check_atom(feeds.WRITERS["atom"](feed))
     assert [e.id for e in rss.entries] == [e.id for e in atom.entries]
     assert len(atom.entries) == len(feed.entries) > 0
 
 
 def test_site_feed_entries() -> None:
     """Newest first, no drafts, no scheduled; each entry complete."""
-    parsed = feedparser.parse(feeds.atom(feeds.site_feed(catalog_of())))
+    parsed = feedparser.parse(feeds.WRITERS["atom"](feeds.build(catalog_of(), "site")))
     slugs = [e.link.rstrip("/").rsplit("/", 1)[-1] for e in parsed.entries]
     assert "harbor-seawall-council-vote" not in slugs  # draft
     assert "harbor-tricentennial-festival" not in slugs  # scheduled for 2031
@@ -75,9 +76,9 @@ def test_site_feed_entries() -> None:
 def test_feed_level_fields() -> None:
     """Title, subtitle, self and alternate links, language, logo, icon, updated."""
     catalog = catalog_of()
-    feed = feeds.author_feed(catalog, "m-okafor")
+    feed = feeds.build(catalog, "author", "m-okafor")
     assert feed is not None
-    parsed = feedparser.parse(feeds.atom(feed)).feed
+    parsed = feedparser.parse(feeds.WRITERS["atom"](feed)).feed
     assert parsed.title == "Maya Okafor — The Harbor Ledger"
     assert parsed.subtitle == "Articles by Maya Okafor in The Harbor Ledger"
     links = {(x.rel, x.href) for x in parsed.links}
@@ -89,7 +90,7 @@ def test_feed_level_fields() -> None:
         "https://news.example.org/static/icon.png",
     )
     assert parsed.updated == max(e.updated for e in feed.entries).isoformat()
-    rss = feedparser.parse(feeds.rss(feed)).feed
+    rss = feedparser.parse(feeds.WRITERS["rss"](feed)).feed
     assert (rss.language, rss.ttl, rss.link) == (
         "en",
         "5",
@@ -101,7 +102,7 @@ def test_co_authored_article_is_in_both_feeds_with_both_authors() -> None:
     """A co-authored article lists every author and appears in each author's feed."""
     catalog = catalog_of()
     for slug in ("m-okafor", "s-lindqvist"):
-        feed = feeds.author_feed(catalog, slug)
+        feed = feeds.build(catalog, "author", slug)
         assert feed is not None
         garden = next(e for e in feed.entries if e.slug == "community-garden-harvest")
         assert [a.slug for a in garden.authors] == ["m-okafor", "s-lindqvist"]
@@ -109,9 +110,9 @@ def test_co_authored_article_is_in_both_feeds_with_both_authors() -> None:
 
 def test_name_only_author_does_not_vanish_from_rss() -> None:
     """RSS <author> needs an e-mail; a name-only author is still there as dc:creator."""
-    feed = feeds.author_feed(catalog_of(), "m-okafor")
+    feed = feeds.build(catalog_of(), "author", "m-okafor")
     assert feed is not None
-    root = etree.fromstring(feeds.rss(feed))
+    root = etree.fromstring(feeds.WRITERS["rss"](feed))
     for item in root.iter("item"):
         creators = item.findall("{http://purl.org/dc/elements/1.1/}creator")
         assert "Maya Okafor" in [c.text for c in creators]
@@ -134,8 +135,8 @@ def test_image_is_shown_and_machine_readable() -> None:
     entry = feeds.entry(catalog, catalog.by_slug["science-museum-tides-exhibit"])
     image = "https://news.example.org/media/harbor.png"
     assert entry.content.startswith(f'<p><img src="{image}" alt=""></p>')
-    feed = feeds.Feed("https://news.example.org/", "T", "S", catalog.site, NOW, (entry,))
-    atom = etree.fromstring(feeds.atom(feed))
+    feed = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,))
+    atom = etree.fromstring(feeds.WRITERS["atom"](feed))
     related = atom.findall(f"{ATOM}entry/{ATOM}link[@rel='related']")
     assert [(x.get("href"), x.get("title")) for x in related] == [
         ("https://tidesandcurrents.noaa.gov/", "NOAA Tides & Currents")
@@ -151,12 +152,12 @@ def test_image_is_shown_and_machine_readable() -> None:
 
 def test_rss_names_each_author_once() -> None:
     """RSS: one dc:creator per author and no <author>, so readers show each name once."""
-    root = etree.fromstring(feeds.rss(feeds.site_feed(catalog_of())))
+    root = etree.fromstring(feeds.WRITERS["rss"](feeds.build(catalog_of(), "site")))
     garden = next(i for i in root.iter("item") if "garden" in (i.findtext("link") or ""))
     creators = garden.findall("{http://purl.org/dc/elements/1.1/}creator")
     assert [c.text for c in creators] == ["Maya Okafor", "Sven Lindqvist"]
     assert root.find(".//item/author") is None
-    parsed = feedparser.parse(feeds.rss(feeds.site_feed(catalog_of())))
+    parsed = feedparser.parse(feeds.WRITERS["rss"](feeds.build(catalog_of(), "site")))
     assert all(len(e.authors) == len({a.name for a in e.authors}) for e in parsed.entries)
 
 
@@ -170,10 +171,12 @@ def test_summary_is_plain_text_everywhere(write: WriteFile, content: Path) -> No
     catalog = catalog_of(content)
     entry = feeds.entry(catalog, catalog.by_slug["zz-code"])
     assert entry.summary == "Use <script> & friends. More text."
-    one = feeds.Feed("https://news.example.org/", "T", "S", catalog.site, NOW, (entry,))
-    atom = feedparser.parse(feeds.atom(one)).entries[0].summary_detail
+    one = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,))
+    atom = feedparser.parse(feeds.WRITERS["atom"](one)).entries[0].summary_detail
     assert (atom.type, atom.value) == ("text/plain", "Use <script> & friends. More text.")
-    rss = feedparser.parse(feeds.rss(one)).entries[0].summary_detail  # HTML, shown as text
+    rss = (
+        feedparser.parse(feeds.WRITERS["rss"](one)).entries[0].summary_detail
+    )  # HTML, shown as text
     assert (rss.type, rss.value) == ("text/html", "Use &lt;script&gt; &amp; friends. More text.")
 
 
@@ -184,7 +187,7 @@ def test_feed_size_limits_entries(content: Path) -> None:
         site.replace("feed_size: 50", "feed_size: 3"), encoding="utf-8"
     )
     catalog = catalog_of(content)
-    assert [e.slug for e in feeds.site_feed(catalog).entries] == [
+    assert [e.slug for e in feeds.build(catalog, "site").entries] == [
         a.slug for a in catalog.articles[:3]
     ]
 
@@ -192,24 +195,24 @@ def test_feed_size_limits_entries(content: Path) -> None:
 def test_scheduled_article_enters_at_its_time() -> None:
     """The same content, later: the scheduled article is now the newest entry."""
     catalog = catalog_of(now=datetime(2031, 6, 1, 9, 0, tzinfo=UTC))
-    assert feeds.site_feed(catalog).entries[0].slug == "harbor-tricentennial-festival"
+    assert feeds.build(catalog, "site").entries[0].slug == "harbor-tricentennial-festival"
 
 
 def test_bytes_depend_only_on_content() -> None:
     """Two catalogs of the same content, built at different times, give identical bytes."""
     first, later = catalog_of(now=NOW), catalog_of(now=datetime(2027, 5, 5, tzinfo=UTC))
     for a, b in zip(every_feed(first), every_feed(later), strict=True):
-        assert feeds.rss(a) == feeds.rss(b)
-        assert feeds.atom(a) == feeds.atom(b)
+        assert feeds.WRITERS["rss"](a) == feeds.WRITERS["rss"](b)
+        assert feeds.WRITERS["atom"](a) == feeds.WRITERS["atom"](b)
 
 
 def test_empty_author_feed_is_valid_and_fixed(write: WriteFile, content: Path) -> None:
     """An author with nothing published has a valid, empty feed with a fixed date."""
     write("authors/new-hire.md", "---\nname: New Hire\n---\nJust joined.\n")
-    feed = feeds.author_feed(catalog_of(content), "new-hire")
+    feed = feeds.build(catalog_of(content), "author", "new-hire")
     assert feed is not None and feed.entries == ()
-    check_atom(feeds.atom(feed))
-    assert feed.updated == feeds.EMPTY_FEED_UPDATED
+    check_atom(feeds.WRITERS["atom"](feed))
+    assert feed.updated == specs.EMPTY_FEED_UPDATED
 
 
 def test_xml_illegal_characters_and_cdata_end_are_harmless(write: WriteFile, content: Path) -> None:
@@ -220,8 +223,8 @@ def test_xml_illegal_characters_and_cdata_end_are_harmless(write: WriteFile, con
         "Text with ]]> and &nbsp; and a \x0c form feed.\n",
     )
     catalog = catalog_of(content)
-    feed = feeds.site_feed(catalog)
-    for body in (feeds.rss(feed), feeds.atom(feed)):
+    feed = feeds.build(catalog, "site")
+    for body in (feeds.WRITERS["rss"](feed), feeds.WRITERS["atom"](feed)):
         parsed = feedparser.parse(body)
         assert parsed.bozo == 0
         assert parsed.entries[0].title == "Bell  and  tab"
@@ -243,7 +246,7 @@ def test_unsafe_html_is_removed_and_links_made_absolute(write: WriteFile, conten
     )
     catalog = catalog_of(content)
     html = feeds.entry(catalog, catalog.by_slug["zz-unsafe"]).content
-    check_atom(feeds.atom(feeds.site_feed(catalog)))
+    check_atom(feeds.WRITERS["atom"](feeds.build(catalog, "site")))
     assert "alert" not in html and "onclick" not in html and "iframe" not in html
     assert 'href="https://news.example.org/articles/zz-unsafe/notes/"' in html
     assert 'src="https://news.example.org/static/a.png"' in html
@@ -254,7 +257,7 @@ def test_unsafe_html_is_removed_and_links_made_absolute(write: WriteFile, conten
 
 def test_related_links_keep_rel_and_title_in_atom() -> None:
     """feedgen #135 turns related links into extra alternates; ours keep rel and title."""
-    atom = etree.fromstring(feeds.atom(feeds.site_feed(catalog_of())))
+    atom = etree.fromstring(feeds.WRITERS["atom"](feeds.build(catalog_of(), "site")))
     for entry in atom.iter(f"{ATOM}entry"):
         links = entry.findall(f"{ATOM}link")
         assert sum(1 for x in links if x.get("rel", "alternate") == "alternate") == 1
@@ -264,14 +267,14 @@ def test_related_links_keep_rel_and_title_in_atom() -> None:
 
 def test_rss_channel_link_is_the_site_page() -> None:
     """feedgen uses the last link added as the channel link: it is the HTML page."""
-    root = etree.fromstring(feeds.rss(feeds.site_feed(catalog_of())))
+    root = etree.fromstring(feeds.WRITERS["rss"](feeds.build(catalog_of(), "site")))
     assert root.findtext("channel/link") == "https://news.example.org/"
 
 
 def test_entries_keep_catalog_order() -> None:
     """feedgen prepends entries by default; they come out newest first."""
     catalog = catalog_of()
-    parsed = feedparser.parse(feeds.rss(feeds.site_feed(catalog)))
+    parsed = feedparser.parse(feeds.WRITERS["rss"](feeds.build(catalog, "site")))
     assert [e.id for e in parsed.entries] == [a.id for a in catalog.articles]
 
 
@@ -282,5 +285,5 @@ def test_rendering_never_touches_the_locale(monkeypatch: pytest.MonkeyPatch) -> 
         raise AssertionError("setlocale called while rendering")
 
     monkeypatch.setattr(locale, "setlocale", refuse)
-    body = feeds.rss(feeds.site_feed(catalog_of()))
+    body = feeds.WRITERS["rss"](feeds.build(catalog_of(), "site"))
     assert b"<pubDate>Sat, 15 Nov 2025 13:00:00 +0000</pubDate>" in body

@@ -23,7 +23,7 @@ UPDATE = os.environ.get("FEEDSVC_UPDATE_GOLDEN") == "1"
 def test_feed_matches_golden_file(who: str, fmt: str) -> None:
     """The feed's bytes equal the reviewed golden file."""
     catalog = catalog_of()
-    feed = feeds.site_feed(catalog) if who == "site" else feeds.author_feed(catalog, who)
+    feed = feeds.build(catalog, "site") if who == "site" else feeds.build(catalog, "author", who)
     assert feed is not None
     body = feeds.WRITERS[fmt](feed)
     path = GOLDEN / f"{who}.{fmt}.xml"

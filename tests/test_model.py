@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.loading import load_site, read_file, scan
+from feedsvc.loading.discover import scan
+from feedsvc.loading.documents import read_file
+from feedsvc.loading.site import load_site
 
 
 def test_reads_pickle_back_equal_and_frozen(content: Path) -> None:

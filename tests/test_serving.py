@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import WriteFile
+from feedsvc.http.serving import FeedResponses, accepts_gzip, not_modified, prepare
 from feedsvc.live import Library
-from feedsvc.serving import FeedResponses, accepts_gzip, not_modified, prepare
 
 LAST_MODIFIED = datetime(2025, 11, 15, 13, 0, tzinfo=UTC)
 FEEDS = [

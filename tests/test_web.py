@@ -98,7 +98,7 @@ def test_scheduled_article_goes_live_without_restart(app: Flask, client: FlaskCl
 
 def test_base_url_setting_moves_links_not_ids(content: Path) -> None:
     """FEEDSVC_BASE_URL changes every link, never an id; the Host header changes nothing."""
-    app = make_app(content, BASE_URL="https://mirror.example.net/news/")
+    app = make_app(content, base_url="https://mirror.example.net/news/")
     body = (
         app.test_client().get("/atom.xml", headers={"Host": "evil.example"}).get_data(as_text=True)
     )

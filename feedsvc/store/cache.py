@@ -9,9 +9,7 @@ folder (the service never writes there) and is written in the background.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import logging
-import os
 import pickle
 import tempfile
 import threading
@@ -21,36 +19,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from feedsvc.bodies import SqliteBodies
-from feedsvc.forking import after_fork_in_child
-from feedsvc.loading import FileRead
-from feedsvc.model import Article, Problem, Site
+from feedsvc.loading.documents import FileRead
+from feedsvc.model import Article, Author, Site
+from feedsvc.store.bodies import SqliteBodies
 
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 5
+FORMAT = 6
 SOON = 2.0  # seconds before a `soon` write starts
-
-
-def default_cache_dir(content: Path) -> Path:
-    """Per content folder, under the user's cache directory."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    key = hashlib.sha1(str(content.resolve()).encode(), usedforsecurity=False).hexdigest()
-    return base / "feedsvc" / key[:16]
 
 
 @dataclass
 class Snapshot:
-    """What a restart needs: every file's read, the served versions, and the problems."""
+    """What a restart needs: every file's read and each file's last good version."""
 
     reads: dict[str, FileRead]
-    served: dict[str, Article]  # path → the version in the feeds, in catalog order
-    problems: tuple[Problem, ...] | None  # None: not known, link the reads again
+    good: dict[str, Article | Author]  # path → the version last published
 
 
 class ContentCache:
-    """One pickle of every file's read and the served (last good) versions, and the bodies."""
+    """One pickle of every file's read and last good version, and the bodies."""
 
     def __init__(self, folder: Path, content: Path, quiet: float = 30) -> None:
         folder, content = folder.resolve(), content.resolve()
@@ -64,14 +53,12 @@ class ContentCache:
         self._wake = threading.Condition()
         self._writer: threading.Thread | None = None
         self.writable = True
-        after_fork_in_child(self._after_fork)
         atexit.register(_write_pending, weakref.ref(self))  # a stop loses no pending write
 
-    def _after_fork(self) -> None:
-        """The parent, which loaded before forking and watches too, keeps the cache written.
-
-        Workers writing the same state again would only spend CPU that requests need.
-        """
+    def after_fork(self) -> None:
+        """In a forked worker: the parent, which loaded before forking and watches too,
+        keeps the cache written; workers writing the same state again would only spend
+        CPU that requests need."""
         self._wake = threading.Condition()
         self._writer = None
         self._pending = None
@@ -84,13 +71,13 @@ class ContentCache:
                 # The cache folder is the service's own: nobody else writes it.
                 data = pickle.load(file)
             if data["format"] == FORMAT and data["site"] == site:
-                return Snapshot(data["reads"], data["served"], data["problems"])
+                return Snapshot(data["reads"], data["good"])
             log.info("the content cache is for other settings; rebuilding it")
         except FileNotFoundError:
             pass
         except Exception:  # a corrupt or foreign cache is never trusted, only replaced
             log.warning("the content cache at %s is unreadable; rebuilding it", self.path)
-        return Snapshot({}, {}, None)
+        return Snapshot({}, {})
 
     def save(self, site: Site, snapshot: Snapshot, *, soon: bool) -> None:
         """Write in the background: shortly if `soon`, else after a quiet spell.

@@ -1,8 +1,13 @@
-"""HTTP: the public pages and feeds, as a Flask blueprint over the current catalog."""
+"""The public pages, `/healthz` and `/media/`, as a Flask blueprint over the current catalog.
+
+Feeds are answered before Flask, by `serving.FeedServer`; a feed path that
+reaches Flask names no feed and gets the same readable 404 as any page.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -12,6 +17,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     send_from_directory,
 )
 from werkzeug.wrappers import Response as BaseResponse
@@ -21,9 +27,9 @@ from feedsvc.catalog import Catalog
 from feedsvc.live import Library
 from feedsvc.markup import render
 from feedsvc.model import Severity
+from feedsvc.urls import FORMATS, MEDIA, FeedKey, parse_feed_path
 
 bp = Blueprint("feedsvc", __name__)
-MEDIA_DIR = "media"
 
 
 def library() -> Library:
@@ -32,59 +38,53 @@ def library() -> Library:
     return found
 
 
-def catalog() -> Catalog:
-    """The catalog this request is served from."""
-    return library().catalog()
+def page(template: str, catalog: Catalog, **context: Any) -> str:
+    """A page, with what every template uses: the catalog, its URLs, the feed formats."""
+    return render_template(
+        template, catalog=catalog, urls=catalog.urls, formats=FORMATS, key=FeedKey, **context
+    )
 
 
 @bp.get("/")
 def home() -> str:
     """The front page: the site's feed as a page, the authors, the feed links."""
-    current = catalog()
-    return render_template("home.html", catalog=current, feed=feeds.site_feed(current))
+    current = library().catalog()
+    return page("home.html", current, feed=feeds.build(current, "site"))
 
 
 @bp.get("/authors/<slug>/")
 def author(slug: str) -> str:
     """An author's page: bio, and their feed as readers see it."""
-    current = catalog()
-    feed = feeds.author_feed(current, slug) or abort(404, "No such author.")
+    current = library().catalog()
+    feed = feeds.build(current, "author", slug) or abort(404, "No such author.")
     person = current.authors[slug]
-    bio = render(person.bio, current.site.author_url(slug))
-    return render_template("author.html", catalog=current, feed=feed, author=person, bio=bio)
+    bio = render(person.bio, current.urls.author(slug))
+    return page("author.html", current, feed=feed, author=person, bio=bio)
 
 
 @bp.get("/articles/<slug>/")
 def article(slug: str) -> str | BaseResponse:
     """An article with its author box and related links; old slugs redirect."""
-    current = catalog()
+    current = library().catalog()
     if slug in current.aliases:
-        return redirect(current.site.article_url(current.aliases[slug]), 301)
+        return redirect(current.urls.article(current.aliases[slug]), 301)
     found = current.by_slug.get(slug) or abort(404, "No such article.")
     entry = feeds.entry(current, found)
     body = feeds.article_html(current, found)
-    bios = {a.slug: render(a.bio, current.site.author_url(a.slug)) for a in entry.authors}
-    return render_template("article.html", catalog=current, entry=entry, body=body, bios=bios)
+    bios = {a.slug: render(a.bio, current.urls.author(a.slug)) for a in entry.authors}
+    return page("article.html", current, entry=entry, body=body, bios=bios)
 
 
-@bp.get("/media/<path:name>")
+@bp.get(f"/{MEDIA}<path:name>")
 def media(name: str) -> Response:
     """Images and other files that articles use, from the content folder's `media/`."""
-    return send_from_directory(library().root.resolve() / MEDIA_DIR, name)
-
-
-# Feeds are answered by `serving.FeedServer` before Flask; a feed path that reaches
-# Flask names no feed, and gets the same readable 404 as any page.
-@bp.get("/authors/<slug>/<any(rss, atom):fmt>.xml")
-def unknown_author_feed(slug: str, fmt: str) -> Response:
-    """A feed for an author who does not exist."""
-    abort(404, "No such author.")
+    return send_from_directory(library().root.resolve() / MEDIA, name)
 
 
 @bp.get("/healthz")
 def health() -> Response:
     """Status for monitors: version and problem counts, never file names."""
-    current = catalog()
+    current = library().catalog()
     counts = Counter(p.severity for p in library().problems)
     response = jsonify(
         status="ok",
@@ -100,4 +100,7 @@ def health() -> Response:
 def not_found(error: Exception) -> tuple[str, int]:
     """A short readable page; it names nothing unpublished."""
     message = getattr(error, "description", "Not found.")
-    return render_template("404.html", catalog=catalog(), message=message), 404
+    key = parse_feed_path(request.path)
+    if key is not None:  # a feed path that names no feed
+        message = f"No such {key.kind}."
+    return page("404.html", library().catalog(), message=message), 404

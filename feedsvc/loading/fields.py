@@ -1,17 +1,20 @@
 """Readers for single front-matter values: each returns a clean value or raises `FieldError`.
 
-Kept apart from the file walking in `loading` so that each rule is a small
+Kept apart from the file reading in `documents` so that each rule is a small
 function with one message and one fix, easy to test in a table.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from feedsvc.model import RelatedLink
+from feedsvc.model import Problem, RelatedLink, warning
 
 
 class FieldError(ValueError):
@@ -148,3 +151,17 @@ def _related_item(item: object) -> RelatedLink:
         f"a 'related' entry must be a slug, a URL or a mapping, not {item!r}",
         "write '- other-article-slug' or '- url: https://…'",
     )
+
+
+def unknown(
+    rel: str, data: Mapping[str, Any], lines: Mapping[str, int], known: Iterable[str]
+) -> list[Problem]:
+    """A warning for each field nobody reads: usually a typo, so the closest name is suggested."""
+    names = list(known)
+    problems = []
+    for key in data:
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(names)}"
+            problems.append(warning(rel, lines.get(str(key), 1), f"unknown field '{key}'", hint))
+    return problems

@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from feedsvc.forking import after_fork_in_child
-
 
 class Bodies(Protocol):
     """Article bodies (Markdown) by the digest of their file."""
@@ -29,6 +27,9 @@ class Bodies(Protocol):
 
     def put_many(self, items: Iterable[tuple[str, str]]) -> None:
         """Store (digest, body) pairs; ones already stored are left as they are."""
+
+    def after_fork(self) -> None:
+        """Re-arm what must not cross a fork."""
 
 
 class MemoryBodies:
@@ -45,6 +46,9 @@ class MemoryBodies:
         """Store pairs."""
         self._bodies.update(items)
 
+    def after_fork(self) -> None:
+        """Nothing to re-arm: a forked child has its own copy."""
+
     def keep_only(self, digests: set[str]) -> None:
         """Forget bodies that no file has any more."""
         self._bodies = {d: b for d, b in self._bodies.items() if d in digests}
@@ -56,7 +60,6 @@ class SqliteBodies:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        after_fork_in_child(self._forget_connections)
         with self._connection() as db:
             # A rowid table with large pages: bodies (~5 KB) overflow the small pages of
             # WITHOUT ROWID tables, and writing them cost a third of a cold start.
@@ -64,8 +67,8 @@ class SqliteBodies:
                 "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, body TEXT NOT NULL)"
             )
 
-    def _forget_connections(self) -> None:
-        """A forked child opens its own connections."""
+    def after_fork(self) -> None:
+        """In a forked child: open connections of its own (one must not cross a fork)."""
         self._local = threading.local()
 
     def _connection(self) -> sqlite3.Connection:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -23,11 +23,10 @@ from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etag
 from feedsvc import feeds
 from feedsvc.catalog import Catalog
 from feedsvc.live import Library
+from feedsvc.urls import FORMATS, FeedKey, parse_feed_path
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-_FEED_PATH = re.compile(r"^/(?:authors/([^/]+)/)?(rss|atom)\.xml$")
 
 
 @dataclass(frozen=True)
@@ -75,39 +74,44 @@ class FeedResponses:
     def __init__(self, library: Library, keep: int = 4096) -> None:
         self.library = library
         self.keep = keep  # rendered feeds remembered across catalogs
-        # The catalog and its prepared feeds, swapped together as one tuple.
-        self._state: tuple[Catalog | None, dict[str, Prepared | None]] = (None, {})
+        # The catalog and its prepared feeds, swapped together as one tuple. Only
+        # feeds that exist are remembered, so its size is bounded by the content.
+        self._state: tuple[Catalog | None, dict[FeedKey, Prepared]] = (None, {})
         self._by_fingerprint: OrderedDict[Hashable, Prepared] = OrderedDict()
+        self._lock = threading.Lock()  # for the LRU order, shared by every thread
 
     def get(self, path: str) -> Prepared | None:
         """The prepared feed at `path`, or None if there is no such feed."""
+        key = parse_feed_path(path)
+        if key is None:
+            return None
         catalog = self.library.catalog()
         state = self._state  # one read: another thread may swap it meanwhile
         if state[0] is not catalog:  # content changed, or an article went live
             state = self._state = (catalog, {})
-        by_path = state[1]
-        if path not in by_path:
-            by_path[path] = self._prepare(catalog, path)  # into this catalog's dict only
-        return by_path[path]
+        prepared = state[1].get(key)
+        if prepared is None:
+            prepared = self._prepare(catalog, key)
+            if prepared is not None:
+                state[1][key] = prepared  # into this catalog's dict only
+        return prepared
 
-    def _prepare(self, catalog: Catalog, path: str) -> Prepared | None:
-        match = _FEED_PATH.match(path)
-        if not match:
+    def _prepare(self, catalog: Catalog, key: FeedKey) -> Prepared | None:
+        spec = feeds.spec(catalog, key.kind, key.value)
+        if spec is None:
             return None
-        author, fmt = match.groups()
-        if author is not None and author not in catalog.authors:
-            return None
-        key = (fmt, author, feeds.fingerprint(catalog, author))
-        prepared = self._by_fingerprint.get(key)
-        if prepared is not None:
-            self._by_fingerprint.move_to_end(key)  # least recently used goes first
-        else:
-            feed = feeds.author_feed(catalog, author) if author else feeds.site_feed(catalog)
-            assert feed is not None  # the author exists
-            body = feeds.WRITERS[fmt](feed)
-            content_type = f"{feeds.FORMATS[fmt]}; charset=utf-8"
-            prepared = prepare(body, content_type, feed.updated, catalog.site.ttl)
-            self._by_fingerprint[key] = prepared
+        fingerprint = (key.fmt, feeds.fingerprint(catalog, spec))
+        with self._lock:
+            prepared = self._by_fingerprint.get(fingerprint)
+            if prepared is not None:
+                self._by_fingerprint.move_to_end(fingerprint)  # least recently used goes first
+                return prepared
+        feed = feeds.feed(catalog, spec)
+        body = feeds.WRITERS[key.fmt](feed)
+        content_type = f"{FORMATS[key.fmt].media_type}; charset=utf-8"
+        prepared = prepare(body, content_type, feed.updated, catalog.site.ttl)
+        with self._lock:
+            self._by_fingerprint[fingerprint] = prepared
             while len(self._by_fingerprint) > self.keep:
                 self._by_fingerprint.popitem(last=False)
         return prepared
@@ -124,8 +128,8 @@ class FeedServer:
         """Serve a feed from its prepared response, or hand the request to `app`."""
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
         prepared = None
-        if path.endswith(".xml") and method in ("GET", "HEAD"):
-            prepared = self.responses.get(path)
+        if method in ("GET", "HEAD"):
+            prepared = self.responses.get(_decoded(path))
         if prepared is None:
             return self.app(environ, start_response)
         gzipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
@@ -135,6 +139,14 @@ class FeedServer:
             return []
         start_response("200 OK", variant.headers)
         return [] if method == "HEAD" else [variant.body]
+
+
+def _decoded(path: str) -> str:
+    """PATH_INFO as text: WSGI passes the raw bytes as Latin-1 (PEP 3333)."""
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return path
 
 
 @functools.lru_cache(maxsize=256)  # clients send a handful of distinct headers

@@ -1,0 +1,71 @@
+"""An article as a feed entry: what every format and page shows of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from feedsvc.catalog import Catalog, Link
+from feedsvc.markup import render, summarize
+from feedsvc.model import Article, Author
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One article as a feed shows it."""
+
+    id: str
+    slug: str
+    title: str
+    link: str
+    published: datetime
+    updated: datetime
+    authors: tuple[Author, ...]
+    author_uris: tuple[str, ...]
+    summary: str
+    content: str  # HTML, links absolute, with the "Related" list at the end
+    categories: tuple[str, ...]
+    image: str | None
+    related: tuple[Link, ...]
+
+
+def entry(catalog: Catalog, article: Article) -> Entry:
+    """An article as a feed entry."""
+    urls = catalog.urls
+    authors = tuple(catalog.authors[slug] for slug in article.authors)
+    related = catalog.related(article)
+    body = article_html(catalog, article)
+    image = urls.absolute(article.image) if article.image else None
+    return Entry(
+        id=article.id,
+        slug=article.slug,
+        title=article.title,
+        link=urls.article(article.slug),
+        published=article.published,
+        updated=article.updated,
+        authors=authors,
+        author_uris=tuple(a.url or urls.author(a.slug) for a in authors),
+        summary=article.summary or summarize(catalog.body(article)),
+        content=image_html(image) + body + related_html(related),
+        categories=article.tags,
+        image=image,
+        related=related,
+    )
+
+
+def article_html(catalog: Catalog, article: Article) -> str:
+    """An article's body as HTML, links resolved against its page."""
+    return render(catalog.body(article), catalog.urls.article(article.slug))
+
+
+def image_html(url: str | None) -> str:
+    """The lead image, first in the content: most readers ignore media:content."""
+    return f'<p><img src="{escape(url)}" alt=""></p>\n' if url else ""
+
+
+def related_html(links: Iterable[Link]) -> str:
+    """The visible "Related" list that ends an entry's content."""
+    items = "".join(f'<li><a href="{escape(x.url)}">{escape(x.title)}</a></li>' for x in links)
+    return f"\n<h2>Related</h2>\n<ul>{items}</ul>\n" if items else ""

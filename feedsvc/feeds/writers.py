@@ -1,0 +1,145 @@
+"""One writer per format: a `Feed` → bytes. The only module that knows feedgen.
+
+Writing never reads the clock and never does I/O: the same feed gives the same
+bytes in every process. Adding a format is a row in `WRITERS` here and in
+`urls.FORMATS`.
+
+feedgen 1.0.0 needs four things handled, each locked by a test:
+- entry links lose `rel`, `title` and `type` in Atom (upstream issue #135), so a
+  related link would come out as a second alternate: related links are written
+  by our own extension (`_RelatedLinks`), in Atom and (as `atom:link`) in RSS;
+- the RSS `<channel><link>` is the last link added: the site page goes last;
+- `updated` defaults to now and `add_entry()` prepends: both are set explicitly;
+- RSS dates are formatted by switching the process-wide locale, which races with
+  other threads: feedgen's formatter is replaced by a locale-free one.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import mimetypes
+from collections.abc import Callable
+from datetime import datetime
+from html import escape
+from typing import Any
+
+import feedgen.entry
+import feedgen.feed
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from feedsvc.catalog import Link
+from feedsvc.feeds.entries import Entry
+from feedsvc.feeds.specs import Feed
+from feedsvc.markup import xml_text
+from feedsvc.urls import FORMATS
+
+GENERATOR = "feedsvc"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def _rfc822(date: datetime) -> str:
+    """RFC 822 date with English names, whatever the process locale."""
+    return email.utils.format_datetime(date)
+
+
+# feedgen calls `formatRFC2822` by the name it imported; replacing both names
+# keeps its locale switching (upstream util.formatRFC2822) out of our process.
+feedgen.feed.formatRFC2822 = _rfc822
+feedgen.entry.formatRFC2822 = _rfc822
+
+
+def rss(feed: Feed) -> bytes:
+    """The feed as RSS 2.0."""
+    return bytes(_generator(feed, "rss").rss_str(pretty=True))
+
+
+def atom(feed: Feed) -> bytes:
+    """The feed as Atom 1.0 (RFC 4287)."""
+    return bytes(_generator(feed, "atom").atom_str(pretty=True))
+
+
+WRITERS: dict[str, Callable[[Feed], bytes]] = {"rss": rss, "atom": atom}
+
+
+def _generator(feed: Feed, fmt: str) -> FeedGenerator:
+    """A feedgen generator filled from `feed`, for one format."""
+    site = feed.site
+    fg = FeedGenerator()
+    fg.register_extension("related", _RelatedLinks, _RelatedLinks, atom=True, rss=True)
+    fg.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS <author> needs an e-mail
+    fg.load_extension("media", atom=True, rss=True)  # media:content for the article image
+    fg.id(feed.url("atom"))
+    fg.title(xml_text(feed.title))
+    fg.subtitle(xml_text(feed.subtitle) or xml_text(feed.title))  # RSS requires a description
+    fg.link(href=feed.url(fmt), rel="self", type=FORMATS[fmt].media_type)
+    fg.link(href=feed.page, rel="alternate", type="text/html")  # last: the RSS channel link
+    fg.language(site.language)
+    fg.updated(feed.updated)
+    fg.generator(GENERATOR)
+    fg.ttl(site.ttl)
+    if fmt == "atom":
+        if site.logo:
+            fg.logo(site.logo)
+        if site.icon:
+            fg.icon(site.icon)
+    elif site.icon or site.logo:
+        fg.image(site.icon or site.logo)  # RSS caps <image> at 144 px wide: the icon fits
+    if site.copyright:
+        fg.rights(xml_text(site.copyright))
+    for item in feed.entries:
+        _add_entry(fg, item, fmt)
+    return fg
+
+
+def _add_entry(fg: FeedGenerator, item: Entry, fmt: str) -> None:
+    """Append one entry (feedgen prepends unless told)."""
+    fe = fg.add_entry(order="append")
+    fe.id(item.id)
+    fe.title(xml_text(item.title))
+    fe.link(href=item.link, rel="alternate", type="text/html")
+    fe.published(item.published)
+    fe.updated(item.updated)
+    if fmt == "atom":
+        for author, uri in zip(item.authors, item.author_uris, strict=True):
+            person = {"name": xml_text(author.name), "uri": uri}
+            fe.author({**person, "email": author.email} if author.email else person)
+        fe.summary(xml_text(item.summary))  # type text: escaped by the XML writer
+    else:
+        # One dc:creator per author; RSS <author> as well would repeat each name, and
+        # two of them in an item are invalid.
+        fe.dc.dc_creator([xml_text(a.name) for a in item.authors])
+        fe.description(escape(xml_text(item.summary), quote=False))  # RSS: HTML
+    fe.content(xml_text(item.content), type="html")
+    for tag in item.categories:
+        fe.category(term=xml_text(tag))
+    if item.image:
+        kind = mimetypes.guess_type(item.image)[0] or "image/jpeg"
+        fe.media.content(url=item.image, medium="image", type=kind, group=None)
+    fe.related.links = item.related
+
+
+class _RelatedLinks(BaseEntryExtension, BaseExtension):  # type: ignore[misc]
+    """Writes an entry's related links with `rel="related"` and a title.
+
+    In Atom a `<link rel="related">`; in RSS an `<atom:link rel="related">` in
+    the item (the Atom namespace is already declared on the RSS root).
+    """
+
+    def __init__(self) -> None:
+        self.links: tuple[Link, ...] = ()
+
+    def extend_atom(self, entry: Any) -> Any:
+        """Add the links to an Atom entry."""
+        return self._extend(entry, "link")
+
+    def extend_rss(self, item: Any) -> Any:
+        """Add the links to an RSS item, in the Atom namespace."""
+        return self._extend(item, f"{{{ATOM_NS}}}link")
+
+    def _extend(self, parent: Any, tag: str) -> Any:
+        for link in self.links:
+            attrs = {"rel": "related", "href": link.url, "title": xml_text(link.title)}
+            etree.SubElement(parent, tag, attrs)
+        return parent

@@ -1,0 +1,366 @@
+"""The content being served, kept current: re-read what changes, swap in whole catalogs.
+
+One `Library` per process. It reads the content folder once (or takes what a
+previous run cached), then re-reads only the files whose stamp changed, or that
+the watcher names. Each file keeps its last good version: an author or article
+file whose new version is broken stays as it was. The cross-file rules
+(`loading.rules`) decide again only what a change touches. Requests never see a
+half-built catalog: a new one is built aside and swapped in with one assignment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedsvc.catalog import Catalog, build_catalog, placement
+from feedsvc.loading.discover import SITE_FILE, Stamp, is_author_file, is_source, scan, stamp
+from feedsvc.loading.documents import FileRead, read_file
+from feedsvc.loading.frontmatter import parse
+from feedsvc.loading.rules import KEPT, Candidates, Rules
+from feedsvc.loading.site import SiteError, read_site
+from feedsvc.model import Article, Author, Problem, Site, warning
+from feedsvc.runtime import Child, paused_collector
+from feedsvc.store.bodies import Bodies, MemoryBodies
+from feedsvc.store.cache import ContentCache, Snapshot
+
+log = logging.getLogger(__name__)
+
+RACY_NS = 2_000_000_000  # files changed this recently are read again by the next scan
+BODY_BATCH = 1000  # bodies held in memory at most while a large folder is read
+PARALLEL_READS = 2000  # files read at once from which a child process reads half
+
+
+def utc_now() -> datetime:
+    """The current time, aware."""
+    return datetime.now(UTC)
+
+
+class Library:
+    """The loaded content and the catalog as of now, refreshed as files change."""
+
+    def __init__(
+        self,
+        root: Path,
+        base_url: str | None = None,
+        *,
+        cache: ContentCache | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.root = root
+        self.base_url = base_url
+        self.clock = clock
+        self.cache = cache
+        # One refresh at a time; readers never wait. Re-entrant: a refresh may fork.
+        self._lock = threading.RLock()
+        first = read_site(root, base_url)
+        if first.site is None:  # no url, no service
+            raise SiteError(first.problems)
+        self._site: Site = first.site
+        self._site_problems = first.problems
+        self._site_stamp = stamp(root / SITE_FILE)
+        self._reads: dict[str, FileRead] = {}
+        self._good: dict[str, Article | Author] = {}  # path → the version last published
+        self._rules = Rules()
+        self._authors: dict[str, Author] = {}
+        self._kept_authors: tuple[Problem, ...] = ()  # author files served as last good
+        self._problems: tuple[Problem, ...] | None = None  # derived when asked
+        self._logged: set[Problem] = set()
+        self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
+        self._catalog: Catalog | None = None
+        self._cold = True  # nothing came from a cache: write one soon
+        if cache:
+            # Stat every file in a child process while this one unpickles the cache:
+            # each takes about a second at 100,000 articles.
+            scanning = Child(lambda: scan(root))
+            try:
+                with paused_collector():
+                    cached = cache.load(self._site)
+                stamps = scanning.result()
+            finally:
+                scanning.cancel()
+            self._reads, self._good = cached.reads, cached.good
+            self._cold = not cached.reads
+            self._refresh(None, stamps)
+        else:
+            self.refresh()
+
+    # --- reading -----------------------------------------------------------------------
+
+    def refresh(self, paths: Iterable[str] | None = None) -> bool:
+        """Re-read `paths` (the watcher saw them change), or scan for changed stamps.
+
+        Returns True when the content changed and a new catalog was swapped in.
+        """
+        return self._refresh(paths, None)
+
+    def _refresh(self, paths: Iterable[str] | None, scanned: dict[str, Stamp] | None) -> bool:
+        """`refresh`, given the result of a scan if one was just made."""
+        with self._lock, paused_collector():
+            reread_all = self._reload_site()
+            if paths is None or reread_all:
+                stamps = scan(self.root) if scanned is None else scanned
+                gone = set(self._reads) - set(stamps)
+                changed = [
+                    path
+                    for path, found in stamps.items()
+                    if reread_all or path not in self._reads or self._reads[path].stamp != found
+                ]
+            else:
+                wanted = {p for p in paths if is_source(p)}
+                stamps = {p: s for p in wanted if (s := stamp(self.root / p))}
+                gone = {p for p in wanted if p not in stamps and p in self._reads}
+                changed = list(stamps)  # an event is news even when the stamp looks the same
+            reads = self._read_all({path: stamps[path] for path in changed})
+            if not reread_all:
+                for path, read in list(reads.items()):
+                    if _same(self._reads.get(path), read):  # saved again, or touched
+                        self._reads[path] = replace(self._reads[path], stamp=read.stamp)
+                        del reads[path]
+            everything = reread_all or self._catalog is None
+            if not (reads or gone or everything):
+                return False
+            self._apply(reads, gone, everything=everything)
+            return True
+
+    def _read_all(self, stamps: dict[str, Stamp]) -> dict[str, FileRead]:
+        """Read files, moving their bodies to the body store.
+
+        A stamp too recent to trust is marked so that the next scan reads the
+        file again: file times are coarse (a few ms), so two saves of the same
+        size within one tick share a stamp and the second would go unseen.
+        """
+        reads = {}
+        recent = time.time_ns() - RACY_NS
+        batch: list[tuple[str, str]] = []  # bodies go to the store a batch at a time
+        for read in self._read_in_two(stamps):
+            path, found = read.path, read.stamp
+            if read.article:
+                batch.append((read.article.digest, read.body))
+            fresh = found[0] >= recent
+            reads[path] = replace(read, body="", stamp=(found[0], -1) if fresh else found)
+            if len(batch) >= BODY_BATCH:
+                self.bodies.put_many(batch)
+                batch = []
+        self.bodies.put_many(batch)
+        return reads
+
+    def _read_in_two(self, stamps: dict[str, Stamp]) -> Iterator[FileRead]:
+        """Read files; many at once (a first load) half here and half in a forked child,
+        on both cores."""
+        root, site, paths = self.root, self._site, list(stamps)
+        if len(paths) < PARALLEL_READS:
+            yield from (read_file(root, path, stamps[path], site) for path in paths)
+            return
+        half = len(paths) // 2
+        there = Child(lambda: [read_file(root, p, stamps[p], site) for p in paths[half:]])
+        try:
+            yield from (read_file(root, path, stamps[path], site) for path in paths[:half])
+            yield from there.result()
+        finally:
+            there.cancel()
+
+    def body(self, article: Article) -> str:
+        """An article's Markdown: from the body store, else from its file if unchanged."""
+        found = self.bodies.get(article.digest)
+        if found is not None:
+            return found
+        try:  # a body store lost under a cache (deleted by hand, say)
+            text = (self.root / article.source).read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        if hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest() != article.digest:
+            log.error("the body of %s is lost; it shows empty until saved again", article.source)
+            return ""
+        body = parse(text).body
+        self.bodies.put_many([(article.digest, body)])
+        return body
+
+    # --- applying a change ---------------------------------------------------------------
+
+    def _apply(self, reads: Mapping[str, FileRead], gone: set[str], *, everything: bool) -> None:
+        """Take in re-read and deleted files, decide what is published, swap in a catalog."""
+        for path in gone:
+            del self._reads[path]
+            self._good.pop(path, None)  # a deleted file leaves the feeds
+        self._reads.update(reads)
+        touched = set(self._reads) if everything else {*reads, *gone}
+        authors_before = self._authors
+        if everything or any(is_author_file(path) for path in touched):
+            self._authors = self._current_authors()
+        changes: dict[str, Candidates | None] = {}
+        for path in touched:
+            if is_author_file(path):
+                continue
+            read = self._reads.get(path)
+            good = self._good.get(path)
+            last = good if isinstance(good, Article) else None
+            changes[path] = Candidates(read.article, last) if read else None
+        slugs_moved = authors_before.keys() ^ self._authors.keys()
+        previous = self._rules.update(changes, self._authors, self._line, slugs_moved)
+        for path in previous:
+            if (article := self._rules.accepted.get(path)) is not None:
+                self._good[path] = article
+        self._problems = None
+        self._log(self.problems)
+        swaps = {a.slug: a for p in previous if (a := self._rules.accepted.get(p))}
+        old = self._catalog
+        if (
+            old is not None
+            and not everything
+            and self._authors == authors_before
+            and all(
+                (before := previous[path]) is not None
+                and (after := self._rules.accepted.get(path)) is not None
+                and placement(before) == placement(after)
+                for path in previous
+            )
+        ):
+            # The common live edit (text, title, `updated`): nothing moves in the indexes.
+            self._catalog = old.with_new_versions(swaps)
+        else:
+            self._catalog = build_catalog(
+                self._site, self._authors, self._rules.accepted.values(), self.clock(), self.body
+            )
+        if isinstance(self.bodies, MemoryBodies):  # requests may still hold the old catalog
+            self.bodies.keep_only(self._digests(old))
+        # Soon only after a cold load: a restart's few changes can wait.
+        if self.cache and (reads or gone or self._cold):
+            snapshot = Snapshot(dict(self._reads), dict(self._good))
+            self.cache.save(self._site, snapshot, soon=old is None and self._cold)
+
+    def _current_authors(self) -> dict[str, Author]:
+        """Each author file's current version, or its last good one while it is broken."""
+        authors: dict[str, Author] = {}
+        kept = []
+        for path in sorted(p for p in self._reads if is_author_file(p)):
+            read = self._reads[path]
+            if read.author is not None:
+                self._good[path] = read.author
+            found = read.author or self._good.get(path)
+            if isinstance(found, Author):
+                authors[found.slug] = found
+                if read.author is None:
+                    kept.append(warning(path, 1, KEPT, "fix the errors above"))
+        self._kept_authors = tuple(kept)
+        return authors
+
+    def _line(self, path: str, name: str) -> int:
+        """The line of a field in a file's current version."""
+        read = self._reads.get(path)
+        return read.line(name) if read else 1
+
+    def _digests(self, old: Catalog | None) -> set[str]:
+        """Every body a file, a last good version or a request's catalog may still need."""
+        digests = {r.article.digest for r in self._reads.values() if r.article}
+        digests.update(a.digest for a in self._good.values() if isinstance(a, Article))
+        if old is not None:
+            digests.update(a.digest for a in (*old.articles, *old.drafts, *old.scheduled))
+        return digests
+
+    def _reload_site(self) -> bool:
+        """Re-read site.yaml if it changed; True if the settings differ (re-read everything).
+
+        A site.yaml with errors keeps the last good settings in force.
+        """
+        found = stamp(self.root / SITE_FILE)
+        if found == self._site_stamp:
+            return False
+        self._site_stamp = found
+        read = read_site(self.root, self.base_url)
+        self._site_problems = read.problems
+        self._problems = None
+        if not read.clean or read.site is None:
+            for problem in read.problems:
+                log.warning("%s", problem.format())
+            return False
+        if read.site == self._site:
+            return False
+        self._site = read.site
+        return True
+
+    def _log(self, problems: Iterable[Problem]) -> None:
+        """Log each problem once, not again on every refresh while it lasts."""
+        current = set(problems)
+        for problem in sorted(current - self._logged):
+            log.warning("%s", problem.format())
+        self._logged = current
+
+    # --- serving -----------------------------------------------------------------------
+
+    @property
+    def site(self) -> Site:
+        """The settings in force."""
+        return self._site
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every current problem: site.yaml's, each file's own, and the rules'."""
+        if self._problems is None:
+            found = [p for read in self._reads.values() for p in read.problems]
+            found += self._rules.problems
+            found += self._kept_authors
+            self._problems = self._site_problems + tuple(sorted(found))
+        return self._problems
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """The published version of every article file (any state), by path."""
+        accepted = self._rules.accepted
+        return tuple(accepted[path] for path in sorted(accepted))
+
+    @property
+    def authors(self) -> Mapping[str, Author]:
+        """The authors in force, by slug."""
+        return self._authors
+
+    def catalog(self) -> Catalog:
+        """The catalog as the public sees it at this moment."""
+        catalog, now = self._catalog, self.clock()
+        assert catalog is not None  # built in __init__
+        if catalog.next_release is not None and now >= catalog.next_release:
+            with self._lock:  # a scheduled article's time has come: build once, after any refresh
+                if self._catalog is catalog:
+                    self._catalog = build_catalog(
+                        self._site, self._authors, self._rules.accepted.values(), now, self.body
+                    )
+                current = self._catalog
+            assert current is not None
+            catalog = current
+        return catalog
+
+    # --- forking (see runtime.prepare_to_fork) -------------------------------------------
+
+    def before_fork(self) -> None:
+        """A worker forked in the middle of a refresh would start with half of it."""
+        self._lock.acquire()
+
+    def after_fork_in_parent(self) -> None:
+        """The fork is done."""
+        self._lock.release()
+
+    def after_fork(self) -> None:
+        """In a forked worker: a fresh lock (the parent's thread holds the copied one)."""
+        self._lock = threading.RLock()
+
+
+def _same(old: FileRead | None, new: FileRead) -> bool:
+    """Whether a re-read found exactly what was already there, its stamp aside.
+
+    An article is its digest; an author or a broken file is what was read of it
+    (problems compare by path and line only, hence their fields here).
+    """
+    if old is None:
+        return False
+    digests = [r.article.digest if r.article else None for r in (old, new)]
+    return (
+        digests[0] == digests[1]
+        and old.author == new.author
+        and [vars(p) for p in old.problems] == [vars(p) for p in new.problems]
+    )

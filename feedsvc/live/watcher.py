@@ -1,0 +1,99 @@
+"""Following the content folder: a thread that re-reads what the file system says changed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedsvc.live.state import Library
+from feedsvc.loading.discover import SITE_FILE, folders, is_source
+
+if TYPE_CHECKING:
+    from watchfiles import Change
+
+log = logging.getLogger(__name__)
+
+
+class Watcher:
+    """Refreshes a library as its files change, in a daemon thread of each process."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        # Seconds that changes must be quiet before they are re-read. A process that
+        # serves nothing (gunicorn's master) can wait and leave the CPU to the workers,
+        # which always follow at once.
+        self.settle = 0.0
+        self._started = False
+
+    def start(self) -> None:
+        """Follow changes from now on, in this process and in any worker forked from it."""
+        self._started = True
+        thread = threading.Thread(target=self._watch, name="feedsvc-watch")
+        thread.daemon = True
+        thread.start()
+
+    def after_fork(self) -> None:
+        """In a forked worker: a watcher of its own (threads do not survive a fork), which
+        catches up first and follows every change at once."""
+        self.settle = 0.0
+        if self._started:
+            self.start()
+
+    def _watch(self) -> None:
+        from watchfiles import watch  # noqa: PLC0415 - only a serving process watches
+
+        root = self.library.root.resolve()
+        while True:
+            # Each folder is watched on its own: a recursive watch stats every file
+            # below it first, a third of a second of disk work per process at 100,000
+            # articles. A folder added or removed restarts the watch with the new set.
+            watched = folders(root)
+            # The first batch comes once the watches are in place (at the latest after
+            # rust_timeout, empty): a full scan then catches whatever changed before,
+            # since the load, a fork or the last folder change. step: wait this long
+            # for a save to settle; debounce: never batch longer than this.
+            batches = watch(
+                *(root / folder for folder in watched),
+                recursive=False,
+                step=30,
+                debounce=300,
+                rust_timeout=500,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            )
+            try:
+                self.follow(batches, root, set(watched))
+            except Exception:  # a folder gone while being watched, say: watch again
+                log.exception("watching the content folder failed; watching it again")
+                time.sleep(1)
+            finally:
+                batches.close()
+
+    def follow(
+        self, batches: Iterable[set[tuple[Change, str]]], root: Path, watched: set[str]
+    ) -> None:
+        """Refresh for the batches of changes, once they have been quiet for `settle`
+        seconds; return when folders were added or removed."""
+        catch_up = True  # a new watch first scans for whatever changed before it
+        sources: set[str] = set()
+        last_change = time.monotonic()
+        for batch in batches:
+            paths = {os.path.relpath(path, root).replace(os.sep, "/") for _, path in batch}
+            others = {p for p in paths if p != SITE_FILE and not is_source(p)}
+            if any(p in watched or (root / p).is_dir() for p in others):
+                return  # the next watch catches up
+            if paths:
+                sources |= paths - others
+                last_change = time.monotonic()
+            if not (catch_up or sources) or time.monotonic() < last_change + self.settle:
+                continue
+            try:
+                self.library.refresh(None if catch_up else sources)
+            except Exception:  # the watcher must outlive any one bad refresh
+                log.exception("refreshing the content failed; the previous content is served")
+            catch_up, sources = False, set()

@@ -1,0 +1,200 @@
+"""`site.yaml`: the site's settings, read through a per-setting table.
+
+It is content, re-read live like any file. Only what cannot be defaulted (the
+site's `url`) keeps a site from starting; any other problem is reported, its
+setting takes its default at a first start, and a running site keeps its last
+good settings until the file is fixed (`live`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from dateutil import tz
+
+from feedsvc.loading import fields
+from feedsvc.loading.discover import SITE_FILE
+from feedsvc.loading.fields import FieldError
+from feedsvc.model import Problem, Severity, Site, error, warning
+from feedsvc.urls import Urls
+
+BASE_URL_VAR = "FEEDSVC_BASE_URL"
+
+
+class SiteError(Exception):
+    """`site.yaml` is missing or has no usable `url`: nothing can be served without it."""
+
+    def __init__(self, problems: tuple[Problem, ...]) -> None:
+        super().__init__("\n".join(p.format() for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SiteRead:
+    """What `site.yaml` gave: the settings (None if unusable) and its problems."""
+
+    site: Site | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def clean(self) -> bool:
+        """No errors: a running site may take these settings."""
+        return self.site is not None and all(p.severity is Severity.WARNING for p in self.problems)
+
+
+def load_site(root: Path, base_url: str | None = None) -> Site:
+    """The settings, defaults standing in for unusable values; `SiteError` if there is no url."""
+    read = read_site(root, base_url)
+    if read.site is None:
+        raise SiteError(read.problems)
+    return read.site
+
+
+def read_site(root: Path, base_url: str | None = None) -> SiteRead:
+    """Read `site.yaml`; `base_url` (`FEEDSVC_BASE_URL`) replaces its `url` in links."""
+    data, lines, problem = _yaml(root)
+    if problem is not None:
+        return SiteRead(None, (problem,))
+    problems = fields.unknown(SITE_FILE, data, lines, SETTINGS)
+    values: dict[str, Any] = {}
+    for name, (reader, default) in SETTINGS.items():
+        line = lines.get(name, 1)
+        if name not in data:
+            values[name] = default
+            continue
+        try:
+            values[name] = reader(data[name])
+        except FieldError as failed:
+            values[name] = default
+            problems.append(error(SITE_FILE, line, failed.message, failed.hint, name))
+    own_url = values["url"]
+    if own_url is None:
+        if not any(p.field == "url" for p in problems):
+            problems.append(error(SITE_FILE, 1, "'url' is missing", "add 'url: https://…'"))
+        return SiteRead(None, tuple(problems))
+    host = _host(own_url)
+    if values["id_authority"] is None:
+        values["id_authority"] = host
+        problems.append(
+            warning(
+                SITE_FILE,
+                1,
+                f"'id_authority' is not set: article ids use '{host}', the host of 'url'",
+                f"add 'id_authority: {host}' to pin it; until then, moving the site to "
+                "another host changes every article's id",
+                "id_authority",
+            )
+        )
+    if values["title"] is None:
+        values["title"] = host
+        problems.append(
+            warning(
+                SITE_FILE, 1, f"'title' is missing; the site is called '{host}'", "add 'title: …'"
+            )
+        )
+    values["url"] = base_url or own_url
+    urls = Urls(values["url"])
+    for key in ("logo", "icon"):
+        if values[key]:
+            values[key] = urls.absolute(values[key])
+    values["timezone_name"] = values["timezone"]
+    values["timezone"] = tz.gettz(values["timezone"])
+    return SiteRead(Site(**values), tuple(problems))
+
+
+def _yaml(root: Path) -> tuple[dict[str, Any], dict[str, int], Problem | None]:
+    """The file's settings and the line of each, or the problem reading it."""
+    path = root / SITE_FILE
+    try:
+        loader = yaml.CSafeLoader(path.read_text(encoding="utf-8-sig"))
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node else {}
+        finally:
+            loader.dispose()
+    except FileNotFoundError:
+        return {}, {}, error(SITE_FILE, 1, f"no {SITE_FILE} in {root}", "create it; see the README")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as failed:
+        return {}, {}, error(SITE_FILE, 1, f"cannot read it: {failed}", "fix the YAML")
+    if not isinstance(data, dict):
+        return {}, {}, error(SITE_FILE, 1, "it is not a list of settings", "see the README")
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node else {}
+    return {str(k): v for k, v in data.items()}, lines, None
+
+
+def _host(url: str) -> str:
+    """A URL's host as an id authority: lower case, IDNA, no port."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _site_url(value: object) -> str:
+    """The public base URL, always ending with '/'."""
+    url = fields.web_url(value, "url")
+    return url if url.endswith("/") else url + "/"
+
+
+def _language(value: object) -> str:
+    """A language tag such as `en` or `en-us` (RSS 2.0 `<language>`)."""
+    result = fields.text(value, "language")
+    parts = result.split("-")
+    if not (parts[0].isalpha() and 2 <= len(parts[0]) <= 3 and all(p.isalnum() for p in parts)):
+        raise FieldError(f"'{result}' is not a language tag", "write a tag such as en or en-us")
+    return result.lower()
+
+
+def _timezone(value: object) -> str:
+    """An IANA time zone name that this machine knows."""
+    result = fields.text(value, "timezone")
+    if tz.gettz(result) is None:
+        raise FieldError(
+            f"unknown time zone '{result}'", "use an IANA name such as Europe/Paris or UTC"
+        )
+    return result
+
+
+def _authority(value: object) -> str:
+    """The domain in `tag:` ids: a bare host name, fixed for the site's life."""
+    result = fields.text(value, "id_authority").lower()
+    if not all(part.replace("-", "").isalnum() for part in result.split(".")):
+        raise FieldError(
+            f"'{result}' is not a domain name",
+            "write the site's domain alone, e.g. news.example.org (no https://, no path)",
+        )
+    return result
+
+
+def _positive(name: str) -> Callable[[object], int]:
+    """A reader of a whole number of at least 1."""
+
+    def read(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**6:
+            raise FieldError(f"'{name}' must be a whole number of at least 1", f"write {name}: 50")
+        return value
+
+    return read
+
+
+# Each setting: its reader (a value → the clean value, or FieldError) and its default.
+SETTINGS: dict[str, tuple[Callable[[object], Any], Any]] = {
+    "title": (lambda v: fields.text(v, "title"), None),  # None: the url's host, with a warning
+    "description": (lambda v: fields.text(v, "description"), ""),
+    "url": (_site_url, None),  # None: the site cannot start
+    "language": (_language, "en"),
+    "timezone": (_timezone, "UTC"),
+    "id_authority": (_authority, None),  # None: the url's host, with a warning
+    "feed_size": (_positive("feed_size"), 50),
+    "ttl": (_positive("ttl"), 5),
+    "day_first": (lambda v: fields.flag(v, "day_first"), False),
+    "logo": (lambda v: fields.link(v, "logo"), None),
+    "icon": (lambda v: fields.link(v, "icon"), None),
+    "copyright": (lambda v: fields.text(v, "copyright"), None),
+}
