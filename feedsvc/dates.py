@@ -6,14 +6,59 @@ The rules, documented in the README:
 - numeric dates such as 03/04/2025 are month first unless the site sets
   `day_first: true`; ISO dates (2025-04-03) are always year-month-day;
 - a wall-clock time that does not exist (skipped by a DST change) moves
-  forward by the gap, with a warning; one that happens twice is the first.
+  forward by the gap, with a warning; one that happens twice is the first;
+- a zone may be written as a UTC offset (-04:00, -0400) or as one of the
+  abbreviations in `ZONES`, in any letter case. Each stands for one fixed
+  offset, whatever the date: EST is -05:00 even in July.
+
+  | Abbreviation     | Offset        | Meaning                               |
+  |------------------|---------------|---------------------------------------|
+  | UTC, GMT, UT, Z  | +00:00        | Universal / Greenwich time            |
+  | EST / EDT        | -05:00/-04:00 | US Eastern standard / daylight        |
+  | MST / MDT        | -07:00/-06:00 | US Mountain standard / daylight       |
+  | PST / PDT        | -08:00/-07:00 | US Pacific standard / daylight        |
+  | AKST / AKDT      | -09:00/-08:00 | Alaska standard / daylight            |
+  | HST              | -10:00        | Hawaii                                |
+  | ADT              | -03:00        | Atlantic daylight (Canada)            |
+  | WET / WEST       | +00:00/+01:00 | Western European standard / summer    |
+  | CET / CEST       | +01:00/+02:00 | Central European standard / summer    |
+  | EET / EEST       | +02:00/+03:00 | Eastern European standard / summer    |
+  | MSK              | +03:00        | Moscow                                |
+
+  The abbreviations in `AMBIGUOUS` are each in common use for several
+  zones; a date naming one is an error that lists what it could mean,
+  never a guess:
+
+  | Abbreviation | Could mean                                                |
+  |--------------|-----------------------------------------------------------|
+  | IST          | +05:30 India, +01:00 Ireland, +02:00 Israel               |
+  | BST          | +01:00 British Summer Time, +06:00 Bangladesh             |
+  | CST          | -06:00 US Central, +08:00 China, -05:00 Cuba              |
+  | CDT          | -05:00 US Central daylight, -04:00 Cuba daylight          |
+  | AST          | -04:00 Atlantic, +03:00 Arabia                            |
+
+  Any other name where dateutil expects a zone (`2025-10-16 10:00 XYZ`) is
+  an error too. PST, MST and EST are read as the US zones on purpose, though
+  PST is also Philippine Standard Time (+08:00), MST has been used for
+  Malaysia (+08:00) and EST for eastern Australia (now AEST): the US meaning
+  is the one in wide use, and sites elsewhere write an offset.
+
+  An offset written after UTC or GMT (`UTC+3`) is an error: people mean
+  +03:00 by it, POSIX zone strings (and dateutil) mean -03:00. A zone name
+  in parentheses after an offset, as in email dates (`-0400 (EDT)`), is a
+  comment: the offset is used, and must agree with the name if the name is
+  in one of the tables above.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from types import MappingProxyType
+from typing import Final
 
 from dateutil import parser, tz
 
@@ -25,6 +70,61 @@ _PROBE_B = datetime(1908, 2, 2)  # noqa: DTZ001
 
 _ISO_START = re.compile(r"\d{4}-\d")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])")
+
+
+def _hours(hours: int, minutes: int = 0) -> timedelta:
+    """An offset from UTC; `minutes` has the sign of `hours`."""
+    return timedelta(hours=hours, minutes=minutes if hours >= 0 else -minutes)
+
+
+# The abbreviations read as one fixed offset (the table in the module docstring).
+ZONES: Final[Mapping[str, timedelta]] = MappingProxyType(
+    {
+        "UTC": _hours(0),
+        "GMT": _hours(0),
+        "UT": _hours(0),
+        "Z": _hours(0),
+        "EST": _hours(-5),
+        "EDT": _hours(-4),
+        "MST": _hours(-7),
+        "MDT": _hours(-6),
+        "PST": _hours(-8),
+        "PDT": _hours(-7),
+        "AKST": _hours(-9),
+        "AKDT": _hours(-8),
+        "HST": _hours(-10),
+        "ADT": _hours(-3),
+        "WET": _hours(0),
+        "WEST": _hours(1),
+        "CET": _hours(1),
+        "CEST": _hours(2),
+        "EET": _hours(2),
+        "EEST": _hours(3),
+        "MSK": _hours(3),
+    }
+)
+
+# The abbreviations that name several zones: each is an error listing these, most common first.
+AMBIGUOUS: Final[Mapping[str, tuple[tuple[timedelta, str], ...]]] = MappingProxyType(
+    {
+        "IST": ((_hours(5, 30), "India"), (_hours(1), "Ireland"), (_hours(2), "Israel")),
+        "BST": ((_hours(1), "British Summer Time"), (_hours(6), "Bangladesh")),
+        "CST": ((_hours(-6), "US Central"), (_hours(8), "China"), (_hours(-5), "Cuba")),
+        "CDT": ((_hours(-5), "US Central"), (_hours(-4), "Cuba")),
+        "AST": ((_hours(-4), "Atlantic"), (_hours(3), "Arabia")),
+    }
+)
+
+_FIXED: Final = {name: timezone(offset, name) if offset else UTC for name, offset in ZONES.items()}
+
+# The zone names, in any case: dateutil takes them in upper case only.
+_ZONE_WORD = re.compile(
+    r"(?<![A-Za-z])(?:" + "|".join(sorted({*ZONES, *AMBIGUOUS}, key=len, reverse=True)) + ")"
+    r"(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# "UTC+3": people mean +03:00, dateutil (like POSIX) reads -03:00; "UTC +3" it reads as UTC.
+_UTC_PLUS = re.compile(r"(?<![A-Za-z])(UTC|GMT|UT|Z)\s*([+-])\s*(\d{1,2}):?(\d{2})?", re.IGNORECASE)
 
 
 class DateError(ValueError):
@@ -80,11 +180,8 @@ def _dateutil(text: str, day_first: bool) -> datetime:
     """Any form dateutil reads; refuse one that lacks its year, month or day."""
     # dateutil would read 2025-03-04 as 3 April with dayfirst; ISO order is fixed.
     day_first = day_first and not _ISO_START.match(text)
-    try:
-        first = parser.parse(text, default=_PROBE_A, dayfirst=day_first)
-        second = parser.parse(text, default=_PROBE_B, dayfirst=day_first)
-    except (ValueError, OverflowError):
-        raise DateError(f"'{text}' is not a date", EXAMPLE) from None
+    zone = _ZoneSeen()
+    first, second = _probes(text, day_first, zone)
     missing = [
         name
         for name, a, b in (
@@ -99,4 +196,107 @@ def _dateutil(text: str, day_first: bool) -> datetime:
             f"'{text}' has no {' or '.join(missing)}",
             "give the full date: " + EXAMPLE,
         )
-    return first
+    if zone.name is None and zone.offset is None:
+        return first
+    return first.replace(tzinfo=_zone(text, zone.name, zone.offset, first))
+
+
+def _probes(text: str, day_first: bool, zone: _ZoneSeen) -> tuple[datetime, datetime]:
+    """The text read with each default, its zone (if any) told to `zone`."""
+    try:
+        return _read(text, day_first, zone)
+    except (ValueError, OverflowError):
+        # dateutil takes a zone name in upper case only: "pst" is one once it is "PST".
+        upper = _ZONE_WORD.sub(_upper, text)
+        if upper != text:
+            with contextlib.suppress(ValueError, OverflowError):
+                return _read(upper, day_first, zone)
+    raise DateError(f"'{text}' is not a date", EXAMPLE)
+
+
+def _read(text: str, day_first: bool, zone: _ZoneSeen) -> tuple[datetime, datetime]:
+    """dateutil's two readings, naive; the second one skips the zone."""
+    # A callable `tzinfos` hears of every zone dateutil finds, so dateutil never
+    # guesses one (from the machine's own zone names) nor warns of one it does not know.
+    first = parser.parse(text, default=_PROBE_A, dayfirst=day_first, tzinfos=zone)
+    second = parser.parse(text, default=_PROBE_B, dayfirst=day_first, ignoretz=True)
+    return first, second
+
+
+def _upper(word: re.Match[str]) -> str:
+    """A zone abbreviation in upper case, the only case dateutil takes it in."""
+    return word[0].upper()
+
+
+class _ZoneSeen:
+    """The `tzinfos` for dateutil: notes the zone name and offset it found, decides nothing."""
+
+    __slots__ = ("name", "offset")
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.offset: int | None = None
+
+    def __call__(self, name: str | None, offset: int | None) -> None:
+        """Called once per parse, with (None, None) when the text has no zone."""
+        self.name, self.offset = name, offset
+
+
+def _zone(text: str, name: str | None, offset: int | None, wall: datetime) -> tzinfo:
+    """The zone of a text from the name and offset (seconds) dateutil found in it."""
+    if offset is not None:
+        return _offset_zone(text, name, timedelta(seconds=offset), wall)
+    assert name is not None  # dateutil reports an offset, a name or both
+    if name in _FIXED:
+        return _FIXED[name]
+    if name in AMBIGUOUS:
+        meanings = AMBIGUOUS[name]
+        listed = [f"{_hhmm(meaning)} ({where})" for meaning, where in meanings]
+        raise DateError(
+            f"'{text}' names the zone {name}, which could mean "
+            + ", ".join(listed[:-1])
+            + f" or {listed[-1]}",
+            f"write the UTC offset instead, e.g. {_example(wall, meanings[0][0])}",
+        )
+    raise DateError(
+        f"'{text}' names an unknown time zone '{name}'",
+        f"write its UTC offset instead, e.g. {_example(wall, _hours(-8))}, "
+        "or a zone from the README's table (UTC, EST, PST, CET…)",
+    )
+
+
+def _offset_zone(text: str, name: str | None, offset: timedelta, wall: datetime) -> tzinfo:
+    """A numeric offset; refused if written after UTC or contradicting its named zone."""
+    written = _UTC_PLUS.search(text)
+    if written and (int(written[3]) or int(written[4] or 0)):
+        meant = _hours(int(written[3]), int(written[4] or 0))
+        if written[2] == "-":
+            meant = -meant
+        raise DateError(
+            f"'{text}' puts an offset after {written[1].upper()}, "
+            f"which people read as {_hhmm(meant)} and POSIX zone strings as {_hhmm(-meant)}",
+            f"write the offset alone, e.g. {_example(wall, meant)}",
+        )
+    # A name we do not know ("-0300 (BRST)") is only a comment; one we know must agree.
+    if name is not None and (name in ZONES or name in AMBIGUOUS):
+        meanings = [ZONES[name]] if name in ZONES else [m for m, _ in AMBIGUOUS[name]]
+        if offset not in meanings:
+            raise DateError(
+                f"'{text}' names the zone {name} ({' or '.join(map(_hhmm, meanings))}) "
+                f"but its offset reads as {_hhmm(offset)}",
+                f"write only the UTC offset, e.g. {_example(wall, meanings[0])}",
+            )
+    return UTC if not offset else timezone(offset)
+
+
+def _hhmm(offset: timedelta) -> str:
+    """An offset as +05:30 or -08:00."""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _example(wall: datetime, offset: timedelta) -> str:
+    """The author's wall-clock time with `offset`, as an ISO date to copy."""
+    when = f"{wall:%Y-%m-%d %H:%M:%S}" if wall.second else f"{wall:%Y-%m-%d %H:%M}"
+    return f"{when} {_hhmm(offset)}"
