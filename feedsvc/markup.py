@@ -12,10 +12,13 @@ import functools
 import html
 import itertools
 import re
-import textwrap
+from collections.abc import Sequence
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -42,19 +45,127 @@ def render(markdown: str, base_url: str) -> str:
     )
 
 
+# Plain text, as readers show it in a list: elements that are boxes or lines of their own
+# (and line breaks) separate words, an image is its alt text, and what a browser never shows
+# as text is left out with its content.
+_BLOCK_TAGS = {
+    *("address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div"),
+    *("dl", "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6"),
+    *("header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table"),
+    *("tbody", "td", "tfoot", "th", "thead", "tr", "ul"),
+}
+_HIDDEN_TAGS = {"script", "style", "template", "iframe", "noembed", "noframes"}
+_TEXT_CLEANER = nh3.Cleaner(
+    tags=_BLOCK_TAGS | {"img"},
+    clean_content_tags=_HIDDEN_TAGS,
+    attributes={"img": {"alt"}},
+)
+# nh3 writes what it keeps in one form: `<p>`, `</p>`, `<img alt="…">` (`"`, `<` and `>`
+# escaped in the value), every `<` of the text as `&lt;`; so a regex can read it back.
+_KEPT_TAG = re.compile(r'<img(?: alt="([^"]*)")?>|(<[^>]*>)')
+
+# What removed content leaves behind, on text whose whitespace is single spaces. A mark
+# that prose may write after a space stays when a letter or digit follows it (".5", ".gov",
+# an apostrophe before "90s"), as does a spaced "..."; \u2018 \u2019 are the single quotes
+# and \u2013 the en dash.
+_CLOSE = r".,;:!?)\]}»”\u2019"  # the inside of a character class
+_OPEN = r"(\[{«“\u2018"
+_EMPTY_PAIR = re.compile(r"(?:^| )(?:\( ?\)|\[ ?\]|\{ ?\}|“ ?”|\u2018 ?\u2019|« ?»)(?=[ .,;:!?]|$)")
+_WEAK_BEFORE_MARK = re.compile(  # "said, ." → "said ."; "said — ." → "said ."
+    rf"(?: ?[,;:]| [—\u2013])(?= ?[.,;:!?](?:[ {_CLOSE}]|$))"
+)
+_OPEN_BEFORE_MARK = re.compile(rf"(?:^| )[{_OPEN}] ?(?=[.,;:!?](?: |$))")  # "said (. " → "said. "
+_LONE_MARK = re.compile(  # ". , he said" → ". he said"; "said. ." is for the stop rules
+    r"(?:(?<=[.,;:!?]) |^)[,;:!?](?= |$)|^\.(?= |$)(?! \.)|(?<=[—\u2013]) [—\u2013](?= |$)"
+)
+_SPACE_BEFORE_CLOSER = re.compile(  # "this ." → "this."; not in "a ..." or "a . . ."
+    rf"(?<!\. \.)(?! \. \. \.)(?!(?<=\.) \. \.) (?!\.\.)([,;]|[{_CLOSE}](?=[ {_CLOSE}]|$))"
+)
+# \u2018 after a letter may be an apostrophe
+_SPACE_AFTER_OPENER = re.compile(r"([(\[{«“]|(?<![^ (\[{«“\u2018])\u2018) ")
+_DOUBLED_STOP = re.compile(rf"(?<=\w\.)\.(?!\.)|(?<=[!?])\.(?=[ {_CLOSE}]|$)")  # alt "A chart."
+
+_PLACEHOLDER = " …"
+_DANGLING = " ,;:([{«“\u2018—\u2013-"  # never left just before the placeholder
+
+
+def _close_up(text: str) -> str:
+    """Text on one line with single spaces, without the holes that removed content leaves."""
+    text = " ".join(text.split())
+    text = _EMPTY_PAIR.sub("", text)
+    text = _WEAK_BEFORE_MARK.sub("", text)
+    text = _LONE_MARK.sub("", text)
+    text = _OPEN_BEFORE_MARK.sub("", text)
+    text = _SPACE_BEFORE_CLOSER.sub(r"\1", text)
+    text = _SPACE_AFTER_OPENER.sub(r"\1", text)
+    return _DOUBLED_STOP.sub("", text).strip()
+
+
+def _kept_tag_text(match: re.Match[str]) -> str:
+    """A block's edge or a line break separates words; an image is its alt text."""
+    return " " if match[2] else match[1] or ""
+
+
 def plain_text(fragment: str) -> str:
-    """The readable text of an HTML fragment, on one line."""
-    text = html.unescape(nh3.clean(fragment, tags=set()))
-    return " ".join(text.split())
+    """The readable text of an HTML fragment, on one line: images as their alt text,
+    no `<script>` or `<style>` content, entities decoded once, XML-safe."""
+    kept = _KEPT_TAG.sub(_kept_tag_text, _TEXT_CLEANER.clean(fragment))
+    return _close_up(xml_text(html.unescape(kept)))
+
+
+class _SummaryRenderer(RendererHTML):
+    """Inline HTML for summaries: an image is its description (the alt text), as markup."""
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """The description's own inline HTML, which `plain_text` reduces to its text."""
+        return self.renderInline(tokens[idx].children or [], options, env)
+
+
+_SUMMARY_RENDERER = _SummaryRenderer()
+# A paragraph of only these is a figure: the entry shows the image; a summary is prose.
+_FIGURE_PARTS = {"image", "link_open", "link_close", "softbreak", "hardbreak"}
+_WORDY = re.compile(r"\w")
+
+
+def _is_figure(inline: Token) -> bool:
+    """Whether a paragraph is only images (maybe linked), not text."""
+    children = inline.children or []
+    return any(c.type == "image" for c in children) and all(
+        c.type in _FIGURE_PARTS or (c.type == "text" and not c.content.strip()) for c in children
+    )
+
+
+def _shorten(text: str, length: int) -> str:
+    """`text` if it fits in `length`, else cut at a word with " …" and no dangling marks."""
+    if len(text) <= length:
+        return text
+    room = length - len(_PLACEHOLDER)
+    head = text[: max(text.rfind(" ", 0, max(room + 1, 0)), 0)].rstrip(_DANGLING)
+    if not head:  # a first word longer than the summary: cut inside it
+        return text[: max(length - 1, 0)] + "…"
+    return head + _PLACEHOLDER
 
 
 def summarize(markdown: str, length: int = SUMMARY_LENGTH) -> str:
-    """A plain-text summary from a body's paragraphs (not its headings), cut at a word."""
-    tokens = _MARKDOWN.parse(xml_text(markdown))
-    paragraphs = [
-        inline.content
-        for opening, inline in itertools.pairwise(tokens)
-        if opening.type == "paragraph_open" and inline.type == "inline"
-    ]
-    html_text = _MARKDOWN.renderInline("\n\n".join(paragraphs))
-    return textwrap.shorten(plain_text(html_text), width=length, placeholder=" …")
+    """A plain-text summary from a body's paragraphs (not its headings), cut at a word.
+
+    Paragraphs are joined with a space; a paragraph that is only an image, or that has no
+    word once markup is removed, is skipped. Only as many paragraphs as the cut needs
+    are converted.
+    """
+    env: EnvType = {}  # the parse's link references, which the paragraphs' links use
+    tokens = _MARKDOWN.parse(xml_text(markdown), env)
+    parts: list[str] = []
+    text = ""
+    for opening, inline in itertools.pairwise(tokens):
+        if opening.type != "paragraph_open" or inline.type != "inline" or _is_figure(inline):
+            continue
+        part = plain_text(
+            _SUMMARY_RENDERER.renderInline(inline.children or [], _MARKDOWN.options, env)
+        )
+        if _WORDY.search(part):  # not only marks that removed content left around it
+            parts.append(part)
+            text = _close_up(" ".join(parts))  # again: a part may start with a closing mark
+            if len(text) > length:
+                break
+    return _shorten(text, length)

@@ -1,0 +1,201 @@
+"""Plain text and derived summaries: sentences without the holes that markup leaves."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+
+import pytest
+
+from feedsvc.markup import SUMMARY_LENGTH, plain_text, summarize, xml_text
+
+LONG = " ".join(["The council met on Monday evening to discuss the harbor wall."] * 8)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "summary"),
+    [
+        # images: the alt text in the sentence, or nothing
+        ("See this ![a chart](x.png).", "See this a chart."),
+        ("See this ![](x.png).", "See this."),
+        ("See this ![](x.png), then that.", "See this, then that."),
+        ("The ![*tide* gauge](g.png) readings.", "The tide gauge readings."),
+        ("An image ![A chart of the tides.](x.png). Next.", "An image A chart of the tides. Next."),
+        ("Raw <img src='x.png' alt='a chart'> and <img src='y.png'>.", "Raw a chart and."),
+        # a paragraph that is only an image is a figure, not prose
+        ("![a chart](x.png)\n\nThe text.", "The text."),
+        ("[![a chart](x.png)](https://example.org/)\n\nThe text.", "The text."),
+        ("![](x.png)\n\n![](y.png).\n\nThe text.", "The text."),
+        # inline HTML, script and style
+        ("Hello <span>world</span>, again.", "Hello world, again."),
+        ("Un<em>believ</em>able.", "Unbelievable."),
+        ("Run <script>alert('x')</script>now.", "Run now."),
+        ("Styled <style>p { color: red }</style>text.", "Styled text."),
+        ("Text <script>var a = 1;</script>.", "Text."),
+        ("Framed <iframe src='https://x'>fallback</iframe>here.", "Framed here."),
+        ("A comment <!-- not shown --> here.", "A comment here."),
+        ("Hello, <span></span>.", "Hello."),
+        ("<span></span>\n\nThe text.", "The text."),
+        ("One<br>two  \nthree\nfour.", "One two three four."),
+        # links, emphasis, code
+        (
+            "A [link](https://x.org/) and *some* **bold** ~~old~~ text.",
+            "A link and some bold old text.",
+        ),
+        ("A [reference][r] link.\n\n[r]: https://example.org/", "A reference link."),
+        ("Visit <https://example.org/> today.", "Visit https://example.org/ today."),
+        ("Use `<script>` & friends.", "Use <script> & friends."),
+        # entities: decoded once
+        ("Tides &amp; Currents &copy; 2025.", "Tides & Currents © 2025."),
+        ("Write &amp;lt;p&amp;gt; for a tag.", "Write &lt;p&gt; for a tag."),
+        ("A&nbsp;B\u00a0C.", "A B C."),
+        # punctuation next to removed content
+        ("He said, ![](x.png), that it held.", "He said, that it held."),
+        ("Stop. ![](x.png), he said.", "Stop. he said."),
+        ("Done. ![](x.png).", "Done."),
+        ("Term: ![](x.png).", "Term."),
+        ("Look (![](x.png)) here.", "Look here."),
+        ("Look ( ![](x.png) ) here.", "Look here."),
+        ("A ( ![](x.png) aside ) here.", "A (aside) here."),
+        ("Quote “ ![](x.png) ” here.", "Quote here."),
+        ("The wall — ![](x.png) — held.", "The wall — held."),
+        ("![](x.png), he said.", "he said."),
+        # what prose writes after a space stays
+        (
+            "Up .5 percent on .gov sites in the \u201990s.",
+            "Up .5 percent on .gov sites in the \u201990s.",
+        ),
+        ("Well ... maybe . . . not.", "Well ... maybe . . . not."),
+        ("Say e.g., this; or etc., that at 10:30.", "Say e.g., this; or etc., that at 10:30."),
+        # only paragraphs: headings, code blocks, HTML blocks and tables are left out
+        ("# Title\n\nFirst.\n\n## Part\n\nSecond.", "First. Second."),
+        ("First.\n\n    code block\n\n<div>block</div>\n\nSecond.", "First. Second."),
+        ("| a | b |\n|---|---|\n| 1 | 2 |\n\nAfter.", "After."),
+        ("> Quoted.\n\nSaid.", "Quoted. Said."),
+        ("", ""),
+        # XML 1.0 cannot carry these; Markdown itself turns &#xFFFF; into U+FFFD
+        ("Bell\x07 and &#xFFFF; <img alt='a&#xFFFF;b'> gone.", "Bell and \ufffd ab gone."),
+    ],
+)
+def test_summary(markdown: str, summary: str) -> None:
+    """Each body gives the expected plain-text summary."""
+    assert summarize(markdown) == summary
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [
+        ("<p>One</p><p>two</p>", "One two"),
+        ("<ul><li>a</li><li>b</li></ul><table><tr><td>c</td><td>d</td></tr></table>", "a b c d"),
+        ("x<br>y<br/>z", "x y z"),
+        ("a <b>bold</b> <i>and</i> <code>code</code>", "a bold and code"),
+        ('<img src="x.png" alt="a &quot;chart&quot; &amp; &lt;more&gt;">', 'a "chart" & <more>'),
+        ("<script>alert(1)</script><style>p{}</style><template>t</template>shown", "shown"),
+        ("&amp;amp; &lt;tag&gt;", "&amp; <tag>"),
+        ("  spaced \n\t out  ", "spaced out"),
+        ("see <img src=x.png> .", "see."),
+        ("x&#1;y<img alt='a&#xFFFF;b'>", "xyab"),
+    ],
+)
+def test_plain_text(fragment: str, text: str) -> None:
+    """HTML fragments become one line of text: blocks separate words, images are alt text."""
+    assert plain_text(fragment) == text
+
+
+def test_long_text_is_cut_at_a_word() -> None:
+    """A long body is cut at a word, within the length, with " …"."""
+    summary = summarize(LONG)
+    assert len(summary) <= SUMMARY_LENGTH
+    assert summary.endswith(" …")
+    head = summary.removesuffix(" …")
+    assert LONG.startswith(head)
+    assert LONG[len(head)] == " "
+
+
+def test_text_that_fits_is_not_cut() -> None:
+    """A summary exactly as long as the limit is kept whole."""
+    text = "word " * 55 + "abcd"
+    assert len(text) == 279
+    assert summarize(text + "e") == text + "e"
+    assert summarize(text + "e f") == "word " * 55 + "…"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "summary"),
+    [
+        ("Here is the cut, and after it.", "Here is the cut …"),
+        ("Here is the cut: and after it.", "Here is the cut …"),
+        ("Here is the cut; and after it.", "Here is the cut …"),
+        ("One two three — four five six.", "One two three …"),
+        ("One two three, “four five six.", "One two three …"),
+        ("One two ![](x.png), three four five six.", "One two, three …"),
+        ("Averyveryverylongword.", "Averyveryverylongwo…"),
+    ],
+)
+def test_cut_leaves_no_dangling_marks(markdown: str, summary: str) -> None:
+    """No space, comma, colon, dash or opening bracket is left before the " …"."""
+    assert summarize(markdown, length=20) == summary
+
+
+def test_text_after_the_cut_changes_nothing() -> None:
+    """Paragraphs past the cut are not needed: the summary is the same whatever they hold."""
+    first = f"{LONG}\n\n"
+    assert summarize(first + "More.") == summarize(first + "<script>x</script>\n\n" * 500)
+
+
+BEFORE = ["", " ", " (", " “", ", ", ": ", ". ", " — "]
+HOLES = [
+    "![](x.png)",
+    "![a chart](x.png)",
+    "[![](x.png)](https://example.org/)",
+    "<span></span>",
+    "<span>kept</span>",
+    "<script>alert(1)</script>",
+    "<style>p{}</style>",
+    "<!-- note -->",
+    "<br>",
+    "<img src=x.png>",
+    '<img alt="a chart" src=x.png>',
+    "*em*",
+    "&amp;",
+]
+AFTER = ["", " ", ".", ",", ";", ":", "!", "?", ")", "”", " .", " ,", " )", ", .", " , .", " — "]
+# A space before a mark, a doubled mark, a bracket or dash before a mark, a bracket that opens
+# onto a space, an empty pair, a doubled space.
+HOLE = re.compile(r" [.,;:!?)\]”]|[,;:—] ?[.,;:!?]|[.!?] [,;:!?]|[.!?]\.|[(“][ .,;:!?]|\(\)|  ")
+
+
+@functools.cache
+def generated() -> tuple[tuple[str, str], ...]:
+    """Bodies with every kind of removed content between every kind of punctuation, and
+    their summaries."""
+    bodies = []
+    for before, hole, after in itertools.product(BEFORE, HOLES, AFTER):
+        bodies.append(f"See{before}{hole}{after} more text.")
+        bodies.append(f"{before.lstrip()}{hole}{after}\n\nNext paragraph.")
+        bodies.append(f"First.\n\n{hole}{after}\n\n{hole}")
+    return tuple((body, summarize(body)) for body in bodies)
+
+
+def test_generated_bodies_have_no_holes() -> None:
+    """Whatever is removed, the summary is plain text without holes or doubled spaces."""
+    for body, summary in generated():
+        assert "<" not in summary, body
+        assert not HOLE.search(summary), (body, summary)
+        assert summary == summary.strip(), body
+        assert xml_text(summary) == summary, body
+
+
+def test_generated_cuts_are_clean() -> None:
+    """At any length, a cut summary fits, ends at a word with " …", and has no hole before it."""
+    for index, (body, whole) in enumerate(generated()):
+        length = 12 + index * 7 % 25  # 12 to 36 characters, against every kind of body
+        summary = summarize(body, length=length)
+        assert len(summary) <= length, body
+        if len(whole) <= length:
+            assert summary == whole, body
+            continue
+        assert summary.endswith("…"), body
+        assert not re.search(r"[ ,;:(“—] …$", summary), (body, summary)
+        assert whole.startswith(summary.removesuffix("…").removesuffix(" ")), (body, summary)
