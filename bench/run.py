@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -208,6 +209,7 @@ class Row:
     add_s: float = 0.0
     delete_s: float = 0.0
     render_ms: float = 0.0
+    after_edit_ms: float = 0.0
     loads: dict[str, Load] = field(default_factory=dict)
 
 
@@ -238,6 +240,13 @@ def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
         # Load first: an edit makes the cache be written again 30 s later, which
         # would take CPU from the load test.
         row.loads.update(load_200_and_304("feedsvc", base + "/rss.xml", duration))
+        for rate in EDIT_RATES:
+            row.loads[f"feedsvc 200, {rate} edits/s"] = load_with_edits(
+                corpus, articles, base + "/rss.xml", duration, rate
+            )
+        row.after_edit_ms = statistics.median(
+            first_request_after_edit(corpus, articles, base, n) for n in range(5)
+        )
         row.edit_s = statistics.median(edit_latency(corpus, articles, base, n) for n in range(3))
         changes = [add_delete_latency(corpus, articles, base, n) for n in range(3)]
         row.add_s = statistics.median(added for added, _ in changes)
@@ -264,12 +273,52 @@ def wait_for_cache(path: Path, timeout: float = 600) -> None:
 
 def edit_latency(corpus: Path, articles: int, base: str, n: int) -> float:
     """Seconds from saving an edit to the newest article until the feed shows it."""
-    path = newest_file(corpus, articles)
     marker = f"Edited {n} {time.time_ns()}"
-    text = re.sub(r"^title: .*$", f"title: {marker}", path.read_text(), count=1, flags=re.M)
     start = time.monotonic()
-    path.write_text(text)
+    save_edit(corpus, articles, marker)
     return seconds_until(base, marker, shown=True, start=start)
+
+
+EDIT_RATES = (1, 10)  # edits a second to the newest article, during a load
+
+
+def save_edit(corpus: Path, articles: int, marker: str) -> None:
+    """Save the newest article with a new title."""
+    path = newest_file(corpus, articles)
+    text = re.sub(r"^title: .*$", f"title: {marker}", path.read_text(), count=1, flags=re.M)
+    path.write_text(text)
+
+
+def first_request_after_edit(corpus: Path, articles: int, base: str, n: int) -> float:
+    """Milliseconds of the first request for the site feed once an edit has been applied
+    (the worker that answers renders the feed anew)."""
+    marker = f"First {n} {time.time_ns()}"
+    save_edit(corpus, articles, marker)
+    time.sleep(1.0)  # both workers have applied it by now (an edit shows in ~0.1 s)
+    start = time.monotonic()
+    body = get(base + "/rss.xml")[2]
+    elapsed = (time.monotonic() - start) * 1000
+    assert marker.encode() in body, "the edit was not applied within a second"
+    return elapsed
+
+
+def load_with_edits(corpus: Path, articles: int, url: str, duration: int, rate: int) -> Load:
+    """The site feed under wrk while the newest article is saved `rate` times a second."""
+    stop = threading.Event()
+
+    def edit() -> None:
+        n = 0
+        while not stop.wait(1 / rate):
+            save_edit(corpus, articles, f"Load {rate} {n} {time.time_ns()}")
+            n += 1
+
+    editor = threading.Thread(target=edit, daemon=True)
+    editor.start()
+    try:
+        return wrk(url, duration)
+    finally:
+        stop.set()
+        editor.join()
 
 
 def add_delete_latency(corpus: Path, articles: int, base: str, n: int) -> tuple[float, float]:
@@ -358,9 +407,10 @@ def cell(row: Row, name: str, against: str | None = None) -> str:
 
 HEADER = (
     "| articles / authors | cold start | warm restart | peak RSS/worker | edit visible "
-    "| add / delete visible | first render | feedsvc 200 | feedsvc 304 | nginx 200 | nginx 304 "
+    "| add / delete visible | first render | first request after an edit | feedsvc 200 "
+    "| feedsvc 200, 1 edit/s | feedsvc 200, 10 edits/s | feedsvc 304 | nginx 200 | nginx 304 "
     "| plain Flask 200 | plain Flask 304 |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -369,7 +419,10 @@ def table_row(row: Row) -> str:
     return (
         f"| {row.size} | {row.cold_s:.2f} s | {row.warm_s:.2f} s | {row.rss_mb:.0f} MB "
         f"| {row.edit_s:.2f} s | {row.add_s:.2f} / {row.delete_s:.2f} s | {row.render_ms:.0f} ms "
-        f"| {cell(row, 'feedsvc 200', 'nginx 200')} | {cell(row, 'feedsvc 304', 'nginx 304')} "
+        f"| {row.after_edit_ms:.0f} ms | {cell(row, 'feedsvc 200', 'nginx 200')} "
+        f"| {cell(row, 'feedsvc 200, 1 edits/s', 'feedsvc 200')} "
+        f"| {cell(row, 'feedsvc 200, 10 edits/s', 'feedsvc 200')} "
+        f"| {cell(row, 'feedsvc 304', 'nginx 304')} "
         f"| {cell(row, 'nginx 200')} | {cell(row, 'nginx 304')} "
         f"| {cell(row, 'flask view 200', 'nginx 200')} "
         f"| {cell(row, 'flask view 304', 'nginx 304')} |"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from feedsvc.feeds import EntryCache
 from feedsvc.http.serving import FeedResponses, FeedServer
 from feedsvc.http.views import bp
 from feedsvc.live import Library, Watcher
@@ -24,9 +25,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     watcher = Watcher(library)
     if settings.watch:
         watcher.start()
+    entries = EntryCache()  # shared by feeds and pages: both show the same entries
     app = Flask(__name__)
     app.extensions["feedsvc"] = library
     app.extensions["feedsvc.watcher"] = watcher
+    app.extensions["feedsvc.entries"] = entries
     app.register_blueprint(bp)
-    app.wsgi_app = FeedServer(app.wsgi_app, FeedResponses(library))  # type: ignore[method-assign]
+    responses = FeedResponses(library, entries)
+    app.wsgi_app = FeedServer(app.wsgi_app, responses)  # type: ignore[method-assign]
     return app

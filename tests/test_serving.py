@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import threading
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from conftest import WriteFile
+from feedsvc.feeds import EntryCache, entries
 from feedsvc.http.serving import FeedResponses, accepts_gzip, not_modified, prepare
 from feedsvc.live import Library
 
@@ -139,3 +142,81 @@ def test_a_feed_rendered_for_an_old_catalog_stays_out_of_the_new(
     responses.get("/rss.xml")  # rendered from the old catalog
     latest = responses.get("/rss.xml")
     assert latest is not None and b"Ex-National" in latest.identity.body
+
+
+def test_an_edit_renders_only_the_entry_it_touches(
+    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered entries are kept by content: after an edit, the feeds it is in are
+    reassembled from kept entries and only the edited one is rendered again."""
+    library = Library(content)
+    responses = FeedResponses(library)
+    for path in FEEDS:
+        responses.get(path)
+    made: list[str] = []
+    real = entries.entry
+    monkeypatch.setattr(entries, "entry", lambda c, a: made.append(a.slug) or real(c, a))
+    text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
+    write("2025/john-bolton-indicted.md", text.replace("grand jury", "jury"))  # the body only
+    assert library.refresh({"2025/john-bolton-indicted.md"})
+    for path in FEEDS:
+        assert responses.get(path) is not None
+    assert made == ["john-bolton-indicted"]
+
+
+def test_kept_entries_stay_within_their_budget(content: Path) -> None:
+    """The entry cache never holds more bytes than its budget, however many it has seen."""
+    library = Library(content)
+    cache = EntryCache(budget=6000)
+    catalog = library.catalog()
+    for _ in range(3):
+        for article in catalog.articles:
+            assert cache.get(catalog, article).id == article.id
+            assert cache.size <= cache.budget
+
+
+def test_many_threads_over_more_feeds_than_are_kept(write: WriteFile, content: Path) -> None:
+    """Threads asking for more feeds than the render cache keeps, while content changes,
+    each get a whole, right feed: the cache is safe to share."""
+    library = Library(content)
+    responses = FeedResponses(library, keep=2)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        try:
+            while not stop.is_set():
+                for path in FEEDS:
+                    prepared = responses.get(path)
+                    assert prepared is not None and prepared.identity.body.startswith(b"<?xml")
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+            raise
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
+    for n in range(20):
+        write("2025/john-bolton-indicted.md", text.replace("Former National", f"Former {n}"))
+        library.refresh({"2025/john-bolton-indicted.md"})
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+
+
+def test_unknown_paths_take_no_memory(content: Path) -> None:
+    """Asking for any number of feed paths that name nothing keeps nothing."""
+    responses = FeedResponses(Library(content))
+    responses.get("/rss.xml")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for n in range(20_000):
+            assert responses.get(f"/authors/nobody-{n}/rss.xml") is None
+            assert responses.get(f"/x{n}.xml") is None
+        grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "lineno"))
+    finally:
+        tracemalloc.stop()
+    assert grown < 200_000

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -69,3 +71,44 @@ def related_html(links: Iterable[Link]) -> str:
     """The visible "Related" list that ends an entry's content."""
     items = "".join(f'<li><a href="{escape(x.url)}">{escape(x.title)}</a></li>' for x in links)
     return f"\n<h2>Related</h2>\n<ul>{items}</ul>\n" if items else ""
+
+
+class EntryCache:
+    """Entries kept by content, so that an edit renders only the entry it touches.
+
+    The key is everything an entry is made of: the article (its file's digest and
+    every field read from it), its authors, its related links as shown and the site's
+    URL. Rendering Markdown and sanitizing it is most of a feed's cost; a feed is then
+    only its entries reassembled. Bounded by the bytes of the entries' text, least
+    recently used first out; safe to share between threads.
+    """
+
+    def __init__(self, budget: int = 16 * 2**20) -> None:
+        self.budget = budget  # bytes of rendered HTML and summaries kept at most
+        self.size = 0
+        self._entries: OrderedDict[Hashable, tuple[Entry, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, catalog: Catalog, article: Article) -> Entry:
+        """The entry for `article` as `catalog` shows it, rendered once per content."""
+        key = (
+            article,
+            tuple(catalog.authors[slug] for slug in article.authors),
+            catalog.related(article),
+            catalog.urls.base,
+        )
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        made = entry(catalog, article)
+        cost = len(made.content or "") + len(made.summary or "") + 512  # the rest, roughly
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = (made, cost)
+                self.size += cost
+            while self.size > self.budget and self._entries:
+                _, (_, freed) = self._entries.popitem(last=False)
+                self.size -= freed
+        return made

@@ -129,9 +129,9 @@ class Feed:
         return self.urls.feed(FeedKey(self.kind, self.value, fmt))
 
 
-def feed(catalog: Catalog, spec: Spec) -> Feed:
-    """A spec's articles as entries."""
-    entries = tuple(entry(catalog, article) for article in spec.articles)
+def feed(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] = entry) -> Feed:
+    """A spec's articles as entries, each made by `make` (an `EntryCache.get`, say)."""
+    entries = tuple(make(catalog, article) for article in spec.articles)
     updated = max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)
     return Feed(
         spec.kind,

@@ -22,6 +22,7 @@ from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etag
 
 from feedsvc import feeds
 from feedsvc.catalog import Catalog
+from feedsvc.feeds import EntryCache
 from feedsvc.live import Library
 from feedsvc.urls import FORMATS, FeedKey, parse_feed_path
 
@@ -71,8 +72,11 @@ def prepare(body: bytes, content_type: str, updated: datetime, ttl_minutes: int)
 class FeedResponses:
     """Prepared feeds for the current catalog, re-rendered only when what they show changes."""
 
-    def __init__(self, library: Library, keep: int = 4096) -> None:
+    def __init__(
+        self, library: Library, entries: EntryCache | None = None, keep: int = 4096
+    ) -> None:
         self.library = library
+        self.entries = entries or EntryCache()
         self.keep = keep  # rendered feeds remembered across catalogs
         # The catalog and its prepared feeds, swapped together as one tuple. Only
         # feeds that exist are remembered, so its size is bounded by the content.
@@ -106,7 +110,7 @@ class FeedResponses:
             if prepared is not None:
                 self._by_fingerprint.move_to_end(fingerprint)  # least recently used goes first
                 return prepared
-        feed = feeds.feed(catalog, spec)
+        feed = feeds.feed(catalog, spec, self.entries.get)
         body = feeds.WRITERS[key.fmt](feed)
         content_type = f"{FORMATS[key.fmt].media_type}; charset=utf-8"
         prepared = prepare(body, content_type, feed.updated, catalog.site.ttl)

@@ -38,6 +38,12 @@ def library() -> Library:
     return found
 
 
+def entries() -> feeds.EntryCache:
+    """The rendered entries this app keeps, shared with the feeds."""
+    found: feeds.EntryCache = current_app.extensions["feedsvc.entries"]
+    return found
+
+
 def page(template: str, catalog: Catalog, **context: Any) -> str:
     """A page, with what every template uses: the catalog, its URLs, the feed formats."""
     return render_template(
@@ -49,14 +55,14 @@ def page(template: str, catalog: Catalog, **context: Any) -> str:
 def home() -> str:
     """The front page: the site's feed as a page, the authors, the feed links."""
     current = library().catalog()
-    return page("home.html", current, feed=feeds.build(current, "site"))
+    return page("home.html", current, feed=feeds.build(current, "site", entries=entries()))
 
 
 @bp.get("/authors/<slug>/")
 def author(slug: str) -> str:
     """An author's page: bio, and their feed as readers see it."""
     current = library().catalog()
-    feed = feeds.build(current, "author", slug) or abort(404, "No such author.")
+    feed = feeds.build(current, "author", slug, entries()) or abort(404, "No such author.")
     person = current.authors[slug]
     bio = render(person.bio, current.urls.author(slug))
     return page("author.html", current, feed=feed, author=person, bio=bio)
@@ -69,7 +75,7 @@ def article(slug: str) -> str | BaseResponse:
     if slug in current.aliases:
         return redirect(current.urls.article(current.aliases[slug]), 301)
     found = current.by_slug.get(slug) or abort(404, "No such article.")
-    entry = feeds.entry(current, found)
+    entry = entries().get(current, found)
     body = feeds.article_html(current, found)
     bios = {a.slug: render(a.bio, current.urls.author(a.slug)) for a in entry.authors}
     return page("article.html", current, entry=entry, body=body, bios=bios)
