@@ -76,20 +76,11 @@ class Library:
         self._catalog: Catalog | None = None
         self._cold = True  # nothing came from a cache: write one soon
         if cache:
-            # Stat every file in a child process while this one unpickles the cache:
-            # each takes about a second at 100,000 articles.
-            scanning = Child(lambda: scan(root))
-            try:
-                with paused_collector():
-                    cached = cache.load(self._site)
-                stamps = scanning.result()
-            finally:
-                scanning.cancel()
+            with paused_collector():
+                cached = cache.load(self._site)
             self._reads, self._good = cached.reads, cached.good
             self._cold = not cached.reads
-            self._refresh(None, stamps)
-        else:
-            self.refresh()
+        self.refresh()
 
     # --- reading -----------------------------------------------------------------------
 
