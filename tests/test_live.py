@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -489,3 +490,18 @@ def test_a_large_first_load_reads_half_in_a_child(
     site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 9"))
     assert split.refresh()  # new settings: everything read again, in a refresh that forks
     assert split.catalog().site.ttl == 9
+
+
+def test_every_worker_keeps_the_same_last_good_version(content: Path) -> None:
+    """A worker that missed a good save (its watcher saw only the broken one after it)
+    serves the version the others published, shared through the cache folder."""
+    seeing, missing = library(content), library(content)
+    path = content / BOLTON
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Former National", "Ex-National"), encoding="utf-8")
+    assert seeing.refresh({BOLTON})
+    os.utime(path, ns=(time.time_ns() + 10**9,) * 2)  # the broken save comes later
+    path.write_text("---\ntitle: [half-saved\n", encoding="utf-8")
+    assert seeing.refresh({BOLTON}) and missing.refresh({BOLTON})
+    for lib in (seeing, missing):
+        assert "Ex-National" in lib.catalog().by_slug["john-bolton-indicted"].title

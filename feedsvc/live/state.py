@@ -182,6 +182,9 @@ class Library:
             self._good.pop(path, None)  # a deleted file leaves the feeds
         self._reads.update(reads)
         touched = set(self._reads) if everything else {*reads, *gone}
+        if not everything:  # another process may have published a version this one missed
+            broken = [p for p in reads if reads[p].version is None]
+            self._good.update(self.bodies.good(broken) if broken else {})
         authors_before = self._authors
         if everything or any(is_author_file(path) for path in touched):
             self._authors = self._current_authors()
@@ -198,33 +201,54 @@ class Library:
         for path in previous:
             if (article := self._rules.accepted.get(path)) is not None:
                 self._good[path] = article
+        if not everything:
+            self._share(reads, gone, previous)
         self._problems = None
         self._log(self.problems)
-        swaps = {a.slug: a for p in previous if (a := self._rules.accepted.get(p))}
         old = self._catalog
-        if (
-            old is not None
-            and not everything
-            and self._authors == authors_before
-            and all(
-                (before := previous[path]) is not None
-                and (after := self._rules.accepted.get(path)) is not None
-                and placement(before) == placement(after)
-                for path in previous
-            )
-        ):
-            # The common live edit (text, title, `updated`): nothing moves in the indexes.
-            self._catalog = old.with_new_versions(swaps)
-        else:
-            self._catalog = build_catalog(
-                self._site, self._authors, self._rules.accepted.values(), self.clock(), self.body
-            )
+        self._catalog = self._next_catalog(previous, authors_before, everything=everything)
         if isinstance(self.bodies, MemoryBodies):  # requests may still hold the old catalog
             self.bodies.keep_only(self._digests(old))
         # Soon only after a cold load: a restart's few changes can wait.
         if self.cache and (reads or gone or self._cold):
             snapshot = Snapshot(dict(self._reads), dict(self._good))
             self.cache.save(self._site, snapshot, soon=old is None and self._cold)
+
+    def _share(
+        self, reads: Mapping[str, FileRead], gone: set[str], previous: Mapping[str, object]
+    ) -> None:
+        """Record what this change published, for the other processes (`_apply`)."""
+        shared: list[tuple[str, Article | Author | None, int]] = [(p, None, 0) for p in gone]
+        for path in previous:
+            read = self._reads.get(path)
+            if read and read.article and self._rules.accepted.get(path) is read.article:
+                shared.append((path, read.article, read.stamp[0]))
+        shared += [(p, r.author, r.stamp[0]) for p, r in reads.items() if r.author]
+        self.bodies.put_good(shared)
+
+    def _next_catalog(
+        self,
+        previous: Mapping[str, Article | None],
+        authors_before: Mapping[str, Author],
+        *,
+        everything: bool,
+    ) -> Catalog:
+        """The catalog after a change: the old one with new versions swapped in when nothing
+        moves in its indexes (the common live edit: text, title, `updated`), else a new one."""
+        old, accepted = self._catalog, self._rules.accepted
+        if (
+            old is not None
+            and not everything
+            and self._authors == authors_before
+            and all(
+                (before := previous[path]) is not None
+                and (after := accepted.get(path)) is not None
+                and placement(before) == placement(after)
+                for path in previous
+            )
+        ):
+            return old.with_new_versions({a.slug: a for p in previous if (a := accepted.get(p))})
+        return build_catalog(self._site, self._authors, accepted.values(), self.clock(), self.body)
 
     def _current_authors(self) -> dict[str, Author]:
         """Each author file's current version, or its last good one while it is broken."""

@@ -12,11 +12,16 @@ them in the cache folder, shared by every worker and kept across restarts.
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
+
+from feedsvc.model import Article, Author
+
+Version = Article | Author
 
 
 class Bodies(Protocol):
@@ -27,6 +32,13 @@ class Bodies(Protocol):
 
     def put_many(self, items: Iterable[tuple[str, str]]) -> None:
         """Store (digest, body) pairs; ones already stored are left as they are."""
+
+    def good(self, paths: Iterable[str]) -> dict[str, Version]:
+        """The last good version of each path that another process published."""
+
+    def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
+        """Record the version each path published, with its file's mtime (None: the file is
+        gone); a version older than the one recorded is not."""
 
     def after_fork(self) -> None:
         """Re-arm what must not cross a fork."""
@@ -45,6 +57,13 @@ class MemoryBodies:
     def put_many(self, items: Iterable[tuple[str, str]]) -> None:
         """Store pairs."""
         self._bodies.update(items)
+
+    def good(self, paths: Iterable[str]) -> dict[str, Version]:
+        """None shared: a process without a cache folder keeps its own."""
+        return {}
+
+    def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
+        """Nothing to share."""
 
     def after_fork(self) -> None:
         """Nothing to re-arm: a forked child has its own copy."""
@@ -65,6 +84,13 @@ class SqliteBodies:
             # WITHOUT ROWID tables, and writing them cost a third of a cold start.
             db.execute(
                 "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, body TEXT NOT NULL)"
+            )
+            # Each file's last good version, as the last process to publish one saw it:
+            # a worker that missed a good save in between (its watcher batched two
+            # saves) serves the same version as the others when the newest is broken.
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS good "
+                "(path TEXT PRIMARY KEY, mtime INTEGER NOT NULL, version BLOB NOT NULL)"
             )
 
     def after_fork(self) -> None:
@@ -95,3 +121,35 @@ class SqliteBodies:
         """Store pairs in one transaction."""
         with self._connection() as db:
             db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", items)
+
+    def good(self, paths: Iterable[str]) -> dict[str, Version]:
+        """The recorded last good versions of `paths`."""
+        wanted = list(paths)
+        found: dict[str, Version] = {}
+        db = self._connection()
+        for start in range(0, len(wanted), 500):  # SQLite caps a statement's parameters
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT path, version FROM good WHERE path IN ({marks})"
+            for path, blob in db.execute(query, chunk):
+                found[str(path)] = pickle.loads(blob)  # written by this service only
+        return found
+
+    def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
+        """Record versions in one transaction; the newest file time wins, so a process that
+        is behind never replaces what one ahead of it recorded."""
+        rows = list(items)
+        with self._connection() as db:
+            db.executemany(
+                "DELETE FROM good WHERE path = ?", [(p,) for p, v, _ in rows if v is None]
+            )
+            db.executemany(
+                "INSERT INTO good VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                "mtime = excluded.mtime, version = excluded.version "
+                "WHERE excluded.mtime >= good.mtime",
+                [
+                    (p, mtime, pickle.dumps(v, pickle.HIGHEST_PROTOCOL))
+                    for p, v, mtime in rows
+                    if v is not None
+                ],
+            )
