@@ -75,11 +75,18 @@ class Library:
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         self._catalog: Catalog | None = None
         self._cold = True  # nothing came from a cache: write one soon
+        with paused_collector(freeze=True):  # the first load lives as long as the process
+            self._first_load(cache)
+
+    def _first_load(self, cache: ContentCache | None) -> None:
+        """What a previous run cached, if anything, then whatever changed since."""
         if cache:
-            with paused_collector():
-                cached = cache.load(self._site)
+            cached = cache.load(self._site)
             self._reads, self._good = cached.reads, cached.good
             self._cold = not cached.reads
+            if cached.rules is not None:  # decided already: only changes are decided again
+                self._rules = cached.rules
+                self._authors = self._current_authors()  # as the rules were decided with
         self.refresh()
 
     # --- reading -----------------------------------------------------------------------
@@ -114,8 +121,9 @@ class Library:
                     if _same(self._reads.get(path), read):  # saved again, or touched
                         self._reads[path] = replace(self._reads[path], stamp=read.stamp)
                         del reads[path]
-            everything = reread_all or self._catalog is None
-            if not (reads or gone or everything):
+            first = self._catalog is None
+            everything = reread_all or (first and not self._rules.accepted)
+            if not (reads or gone or everything or first):
                 return False
             self._apply(reads, gone, everything=everything)
             return True
@@ -186,7 +194,7 @@ class Library:
             broken = [p for p in reads if reads[p].version is None]
             self._good.update(self.bodies.good(broken) if broken else {})
         authors_before = self._authors
-        if everything or any(is_author_file(path) for path in touched):
+        if everything or self._catalog is None or any(is_author_file(p) for p in touched):
             self._authors = self._current_authors()
         changes: dict[str, Candidates | None] = {}
         for path in touched:
@@ -210,8 +218,8 @@ class Library:
         if isinstance(self.bodies, MemoryBodies):  # requests may still hold the old catalog
             self.bodies.keep_only(self._digests(old))
         # Soon only after a cold load: a restart's few changes can wait.
-        if self.cache and (reads or gone or self._cold):
-            snapshot = Snapshot(dict(self._reads), dict(self._good))
+        if self.cache and self.cache.writable and (reads or gone or self._cold):
+            snapshot = Snapshot(dict(self._reads), dict(self._good), self._rules.copy())
             self.cache.save(self._site, snapshot, soon=old is None and self._cold)
 
     def _share(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from feedsvc.loading.discover import AUTHORS_DIR
 from feedsvc.model import Article, Problem, error, warning
@@ -29,18 +28,17 @@ SUGGESTIONS = 50  # dangling links per change that get a closest-slug hint (each
 Line = Callable[[str, str], int]  # (path, field) → the field's line in the file's current version
 
 
-@dataclass(frozen=True)
 class Candidates:
     """What an article file offers: its current version (None if broken) and its last good one."""
 
-    current: Article | None
-    good: Article | None = None
+    __slots__ = ("current", "good", "versions")
 
-    def __iter__(self) -> Iterator[Article]:
-        if self.current is not None:
-            yield self.current
-        if self.good is not None and self.good != self.current:
-            yield self.good
+    def __init__(self, current: Article | None, good: Article | None = None) -> None:
+        self.current, self.good = current, good
+        found = [] if current is None else [current]
+        if good is not None and good != current:
+            found.append(good)
+        self.versions: tuple[Article, ...] = tuple(found)  # in the order they are tried
 
 
 def article_keys(article: Article) -> tuple[str, ...]:
@@ -63,6 +61,15 @@ class Rules:
         self.accepted: dict[str, Article] = {}  # path → the version published
         self._problems: dict[str, tuple[Problem, ...]] = {}  # path → what the rules found
 
+    def copy(self) -> Rules:
+        """A copy that later changes leave as it is (for the content cache's writer)."""
+        new = Rules()
+        new._candidates = dict(self._candidates)
+        new._claims = {k: set(v) if isinstance(v, set) else v for k, v in self._claims.items()}
+        new.accepted = dict(self.accepted)
+        new._problems = dict(self._problems)
+        return new
+
     @property
     def problems(self) -> Iterator[Problem]:
         """Every problem the rules found, file by file."""
@@ -81,35 +88,33 @@ class Rules:
         old_keys = {key for path in changes for key in self._keys(path)}
         for path, candidates in changes.items():
             self._unclaim(path)
-            if candidates is None:
-                self._candidates.pop(path, None)
-            else:
-                self._candidates[path] = candidates
-                self._claim(path)
+            if candidates is not None and candidates.versions:
+                self._claim(path, candidates)
         seeds = {path for path in changes if path in self._candidates}
         seeds.update(self._claimants(old_keys))
         gone = set(authors_changed)
-        if gone:
+        if gone and len(seeds) < len(self._candidates):
             seeds.update(
                 path
                 for path, candidates in self._candidates.items()
-                if any(gone.intersection(c.authors) for c in candidates)
+                if any(gone.intersection(c.authors) for c in candidates.versions)
             )
         group = self._connected(seeds)
         previous = {p: a for p in (*group, *changes) if (a := self.accepted.pop(p, None))}
         for path in changes:
             self._problems.pop(path, None)
         self._decide(group, previous, authors, line)
-        was = {key for a in previous.values() for key in article_keys(a)}
-        now = {key for p in group if (a := self.accepted.get(p)) for key in article_keys(a)}
-        moved = was ^ now
-        linking = set(group)
-        if moved:  # links to a slug that came or went: their warnings change
-            linking.update(
-                path
-                for path, article in self.accepted.items()
-                if any(link.slug in moved for link in article.related)
-            )
+        linking = group
+        if len(group) < len(self._candidates):  # links to a slug that came or went
+            was = {key for a in previous.values() for key in article_keys(a)}
+            now = {key for p in group if (a := self.accepted.get(p)) for key in article_keys(a)}
+            moved = was ^ now
+            if moved:
+                linking = group | {
+                    path
+                    for path, article in self.accepted.items()
+                    if any(link.slug in moved for link in article.related)
+                }
         self._warn_dangling(linking, line)
         return {
             path: previous.get(path)
@@ -119,23 +124,26 @@ class Rules:
 
     # --- the index ----------------------------------------------------------------------
 
-    def _keys(self, path: str) -> set[str]:
-        """Every key any candidate of `path` has."""
+    def _keys(self, path: str) -> Iterator[str]:
+        """Every key of every candidate of `path` (a key may come twice)."""
         found = self._candidates.get(path)
-        return {key for article in found or () for key in article_keys(article)}
+        for article in found.versions if found else ():
+            yield from article_keys(article)
 
-    def _claim(self, path: str) -> None:
+    def _claim(self, path: str, candidates: Candidates) -> None:
+        self._candidates[path] = candidates
+        claims = self._claims
         for key in self._keys(path):
-            held = self._claims.get(key)
+            held = claims.get(key)
             if held is None:
-                self._claims[key] = path
+                claims[key] = path
             elif isinstance(held, set):
                 held.add(path)
             elif held != path:
-                self._claims[key] = {held, path}
+                claims[key] = {held, path}
 
     def _unclaim(self, path: str) -> None:
-        for key in self._keys(path):
+        for key in list(self._keys(path)):
             held = self._claims.get(key)
             if held == path:
                 del self._claims[key]
@@ -143,6 +151,7 @@ class Rules:
                 held.discard(path)
                 if len(held) == 1:
                     self._claims[key] = held.pop()
+        self._candidates.pop(path, None)
 
     def _claimants(self, keys: Iterable[str]) -> set[str]:
         """The paths that claim any of `keys`."""
@@ -157,6 +166,8 @@ class Rules:
 
     def _connected(self, seeds: set[str]) -> set[str]:
         """`seeds` and every file that shares a key with one of them, transitively."""
+        if len(seeds) == len(self._candidates):
+            return seeds  # every file: nothing more to find
         group, pending = set(seeds), list(seeds)
         while pending:
             for other in self._claimants(self._keys(pending.pop())):
@@ -164,6 +175,15 @@ class Rules:
                     group.add(other)
                     pending.append(other)
         return group
+
+    def _owner(self, key: str) -> str | None:
+        """The file whose published version has `key`, if any."""
+        held = self._claims.get(key)
+        for path in held if isinstance(held, set) else () if held is None else (held,):
+            article = self.accepted.get(path)
+            if article is not None and _holds(article, key):
+                return path
+        return None
 
     # --- deciding -----------------------------------------------------------------------
 
@@ -175,21 +195,27 @@ class Rules:
         line: Line,
     ) -> None:
         """Take each file's first candidate that passes, in priority order."""
+        candidates = self._candidates
 
         def priority(path: str) -> tuple[bool, object, str]:
-            first = next(iter(self._candidates[path]), None)
-            return (path not in previous, first.published if first else None, path)
+            return (path not in previous, candidates[path].versions[0].published, path)
 
         held: dict[str, str] = {}  # key → the path that took it, in this group
-        for path in sorted((p for p in group if any(self._candidates[p])), key=priority):
-            candidates = self._candidates[path]
-            for candidate in candidates:
+        for path in sorted((p for p in group if p in candidates), key=priority):
+            offered = candidates[path]
+            for candidate in offered.versions:
                 keys = article_keys(candidate)
-                if authors.keys() >= set(candidate.authors) and held.keys().isdisjoint(keys):
+                if all(slug in authors for slug in candidate.authors) and held.keys().isdisjoint(
+                    keys
+                ):
                     self.accepted[path] = candidate
-                    held.update(dict.fromkeys(keys, path))
+                    for key in keys:
+                        held[key] = path
                     break
-            self._problems[path] = tuple(self._errors(path, candidates, authors, held, line))
+            if self.accepted.get(path) is not offered.current or offered.current is None:
+                self._problems[path] = tuple(self._errors(path, offered, authors, held, line))
+            else:
+                self._problems.pop(path, None)
 
     def _errors(
         self,
@@ -237,12 +263,11 @@ class Rules:
         hinted = 0
         for path in paths:
             article = self.accepted.get(path)
-            kept = [p for p in self._problems.get(path, ()) if p.field != "related"]
-            for slug in (link.slug for link in article.related if link.slug) if article else ():
-                if any(
-                    (target := self.accepted.get(p)) is not None and _holds(target, slug)
-                    for p in self._claimants([slug])
-                ):
+            before = self._problems.get(path)
+            kept = [p for p in before if p.field != "related"] if before else []
+            for link in article.related if article else ():
+                slug = link.slug
+                if slug is None or self._owner(slug) is not None:
                     continue
                 hint = "use an existing article's slug, or remove the entry"
                 if hinted < SUGGESTIONS:
@@ -263,5 +288,5 @@ class Rules:
                 )
             if kept:
                 self._problems[path] = tuple(kept)
-            else:
-                self._problems.pop(path, None)
+            elif before:
+                del self._problems[path]

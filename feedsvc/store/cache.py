@@ -20,22 +20,25 @@ from pathlib import Path
 from typing import Any
 
 from feedsvc.loading.documents import FileRead
+from feedsvc.loading.rules import Rules
 from feedsvc.model import Article, Author, Site
 from feedsvc.store.bodies import SqliteBodies
 
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 6
+FORMAT = 7
 SOON = 2.0  # seconds before a `soon` write starts
 
 
 @dataclass
 class Snapshot:
-    """What a restart needs: every file's read and each file's last good version."""
+    """What a restart needs: every file's read, each file's last good version, and the
+    rules' index as they left it (so that a restart decides again only what changed)."""
 
     reads: dict[str, FileRead]
     good: dict[str, Article | Author]  # path → the version last published
+    rules: Rules | None = None
 
 
 class ContentCache:
@@ -71,7 +74,7 @@ class ContentCache:
                 # The cache folder is the service's own: nobody else writes it.
                 data = pickle.load(file)
             if data["format"] == FORMAT and data["site"] == site:
-                return Snapshot(data["reads"], data["good"])
+                return Snapshot(data["reads"], data["good"], data["rules"])
             log.info("the content cache is for other settings; rebuilding it")
         except FileNotFoundError:
             pass
