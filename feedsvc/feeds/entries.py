@@ -56,8 +56,9 @@ def entry(catalog: Catalog, article: Article) -> Entry:
 
 
 def article_html(catalog: Catalog, article: Article) -> str:
-    """An article's body as HTML, links resolved against its page."""
-    return render(catalog.body(article), catalog.urls.article(article.slug))
+    """An article's body as HTML, links resolved against its page and the site."""
+    urls = catalog.urls
+    return render(catalog.body(article), urls.article(article.slug), urls.base)
 
 
 def image_html(url: str | None) -> str:
