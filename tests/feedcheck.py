@@ -75,7 +75,7 @@ def check_rss(body: bytes) -> feedparser.FeedParserDict:
     assert language.replace("-", "").isalpha() and len(language.split("-")[0]) in (2, 3)
     check_rfc822(channel.findtext("lastBuildDate") or "")
     guids = []
-    for item in channel.iter("item"):
+    for item, entry in zip(channel.iter("item"), parsed.entries, strict=True):
         guid = item.find("guid")
         assert guid is not None and guid.get("isPermaLink") == "false"
         guids.append(guid.text)
@@ -83,7 +83,10 @@ def check_rss(body: bytes) -> feedparser.FeedParserDict:
         assert item.find("{http://purl.org/dc/elements/1.1/}date") is None  # not both dates
         authors = item.findall("author")
         assert len(authors) <= 1 and all("@" in (a.text or "") for a in authors), "e-mail"
-        assert item.findall("dc:creator", NS), "every author's name, e-mail or not"
+        # Readers show one dc:creator: it is the whole byline, every name, e-mail or not.
+        creators = item.findall("dc:creator", NS)
+        assert len(creators) == 1 and (creators[0].text or "").strip(), "one dc:creator"
+        assert entry.author == creators[0].text, "the reader shows the whole byline"
         check_html(item.findtext("content:encoded", namespaces=NS) or "")
         for link in item.findall(f"{ATOM}link"):
             assert link.get("rel") == "related" and link.get("title"), etree.tostring(link)

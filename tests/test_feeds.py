@@ -15,6 +15,7 @@ from feedcheck import ATOM, check_atom, check_rss
 from feedsvc import feeds
 from feedsvc.catalog import Catalog, build_catalog
 from feedsvc.feeds import specs
+from feedsvc.feeds.entries import byline
 from feedsvc.loading import load
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -109,13 +110,13 @@ def test_co_authored_article_is_in_both_feeds_with_both_authors() -> None:
 
 
 def test_name_only_author_does_not_vanish_from_rss() -> None:
-    """RSS <author> needs an e-mail; a name-only author is still there as dc:creator."""
+    """RSS <author> needs an e-mail; a name-only author is still in the dc:creator byline."""
     feed = feeds.build(catalog_of(), "author", "m-okafor")
     assert feed is not None
     root = etree.fromstring(feeds.WRITERS["rss"](feed))
     for item in root.iter("item"):
         creators = item.findall("{http://purl.org/dc/elements/1.1/}creator")
-        assert "Maya Okafor" in [c.text for c in creators]
+        assert len(creators) == 1 and "Maya Okafor" in (creators[0].text or "")
 
 
 def test_derived_summary_is_plain_text_cut_at_a_word() -> None:
@@ -151,14 +152,79 @@ def test_image_is_shown_and_machine_readable() -> None:
 
 
 def test_rss_names_each_author_once() -> None:
-    """RSS: one dc:creator per author and no <author>, so readers show each name once."""
-    root = etree.fromstring(feeds.WRITERS["rss"](feeds.build(catalog_of(), "site")))
+    """RSS: one dc:creator with the whole byline and no <author>, so readers (which show one
+    dc:creator) show every name, each once."""
+    body = feeds.WRITERS["rss"](feeds.build(catalog_of(), "site"))
+    root = etree.fromstring(body)
     garden = next(i for i in root.iter("item") if "garden" in (i.findtext("link") or ""))
     creators = garden.findall("{http://purl.org/dc/elements/1.1/}creator")
-    assert [c.text for c in creators] == ["Maya Okafor", "Sven Lindqvist"]
+    assert [c.text for c in creators] == ["Maya Okafor and Sven Lindqvist"]
     assert root.find(".//item/author") is None
-    parsed = feedparser.parse(feeds.WRITERS["rss"](feeds.build(catalog_of(), "site")))
-    assert all(len(e.authors) == len({a.name for a in e.authors}) for e in parsed.entries)
+    parsed = feedparser.parse(body)
+    entry = next(e for e in parsed.entries if "garden" in e.link)
+    assert entry.author == "Maya Okafor and Sven Lindqvist"
+    assert [a.name for a in entry.authors] == ["Maya Okafor and Sven Lindqvist"]
+    summit = next(e for e in parsed.entries if "budapest" in e.link)
+    assert summit.author == "J. Williams"
+
+
+def test_atom_has_one_author_element_per_author() -> None:
+    """Atom (RFC 4287): each co-author is an <author> of their own, in byline order, with
+    their page and, when known, e-mail."""
+    parsed = feedparser.parse(feeds.WRITERS["atom"](feeds.build(catalog_of(), "site")))
+    garden = next(e for e in parsed.entries if "garden" in e.link)
+    assert garden.authors == [
+        {"name": "Maya Okafor", "href": "https://news.example.org/authors/m-okafor/"},
+        {
+            "name": "Sven Lindqvist",
+            "email": "slindqvist@news.example.org",
+            "href": "https://news.example.org/authors/s-lindqvist/",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("names", "language", "line"),
+    [
+        ([], "en", ""),
+        (["A"], "en", "A"),
+        (["A", "B"], "en", "A and B"),
+        (["A", "B", "C"], "en", "A, B and C"),
+        (["A", "B", "C", "D"], "en", "A, B, C and D"),
+        (["A", "B"], "en-us", "A and B"),
+        (["A", "B"], "EN-GB", "A and B"),
+        (["A", "B", "C"], "de", "A, B und C"),
+        (["A", "B"], "de-at", "A und B"),
+        (["A", "B"], "fr", "A et B"),
+        (["A", "B"], "es", "A y B"),
+        (["A", "B"], "it", "A e B"),
+        (["A", "B"], "nl", "A en B"),
+        (["A", "B"], "pt-br", "A e B"),
+        (["A", "B"], "sv", "A och B"),
+        (["A", "B"], "da", "A og B"),
+        (["A", "B"], "nb", "A og B"),
+        (["A", "B"], "no", "A og B"),
+        (["A", "B"], "fi", "A ja B"),
+        (["A", "B"], "pl", "A i B"),
+        (["A", "B", "C"], "ja", "A, B & C"),
+        (["A", "B"], "zh-hant", "A & B"),
+        (["A"], "ja", "A"),
+    ],
+)
+def test_byline(names: list[str], language: str, line: str) -> None:
+    """Authors as one byline: commas, then the site language's "and" (else "&")."""
+    assert byline(names, language) == line
+
+
+def test_rss_byline_uses_the_sites_language(content: Path) -> None:
+    """The RSS byline's conjunction follows `language` in site.yaml."""
+    site = (content / "site.yaml").read_text(encoding="utf-8")
+    (content / "site.yaml").write_text(
+        site.replace("language: en", "language: de"), encoding="utf-8"
+    )
+    parsed = check_rss(feeds.WRITERS["rss"](feeds.build(catalog_of(content), "site")))
+    garden = next(e for e in parsed.entries if "garden" in e.link)
+    assert garden.author == "Maya Okafor und Sven Lindqvist"
 
 
 def test_summary_is_plain_text_everywhere(write: WriteFile, content: Path) -> None:

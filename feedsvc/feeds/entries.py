@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -53,6 +53,34 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         image=image,
         related=related,
     )
+
+
+# "And" in a byline, by primary language subtag (RSS `<language>`, site.yaml's
+# `language`); any other language gets "&", which needs no translation.
+CONJUNCTIONS: dict[str, str] = {
+    "en": "and",
+    "de": "und",
+    "fr": "et",
+    "es": "y",
+    "it": "e",
+    "nl": "en",
+    "pt": "e",
+    "sv": "och",
+    "da": "og",
+    "nb": "og",
+    "no": "og",
+    "fi": "ja",
+    "pl": "i",
+}
+
+
+def byline(names: Sequence[str], language: str) -> str:
+    """Names as one byline, in order, as news sites print it: "A", "A and B", "A, B and C";
+    the conjunction in the site's `language` (`en`, `en-us`, `de`), else "&"."""
+    if len(names) <= 1:
+        return "".join(names)
+    conjunction = CONJUNCTIONS.get(language.partition("-")[0].lower(), "&")
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def article_html(catalog: Catalog, article: Article) -> str:

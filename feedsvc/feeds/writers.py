@@ -30,7 +30,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feedsvc.catalog import Link
-from feedsvc.feeds.entries import Entry
+from feedsvc.feeds.entries import Entry, byline
 from feedsvc.feeds.specs import Feed
 from feedsvc.markup import xml_text
 from feedsvc.urls import FORMATS
@@ -89,11 +89,11 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     if site.copyright:
         fg.rights(xml_text(site.copyright))
     for item in feed.entries:
-        _add_entry(fg, item, fmt)
+        _add_entry(fg, item, fmt, site.language)
     return fg
 
 
-def _add_entry(fg: FeedGenerator, item: Entry, fmt: str) -> None:
+def _add_entry(fg: FeedGenerator, item: Entry, fmt: str, language: str) -> None:
     """Append one entry (feedgen prepends unless told)."""
     fe = fg.add_entry(order="append")
     fe.id(item.id)
@@ -102,14 +102,15 @@ def _add_entry(fg: FeedGenerator, item: Entry, fmt: str) -> None:
     fe.published(item.published)
     fe.updated(item.updated)
     if fmt == "atom":
+        # One <author> each, as RFC 4287 has it: readers list them all.
         for author, uri in zip(item.authors, item.author_uris, strict=True):
             person = {"name": xml_text(author.name), "uri": uri}
             fe.author({**person, "email": author.email} if author.email else person)
         fe.summary(xml_text(item.summary))  # type text: escaped by the XML writer
     else:
-        # One dc:creator per author; RSS <author> as well would repeat each name, and
-        # two of them in an item are invalid.
-        fe.dc.dc_creator([xml_text(a.name) for a in item.authors])
+        # One dc:creator with the whole byline: readers (feedparser's among them) show
+        # only one; RSS <author> as well would repeat the names, and must be an e-mail.
+        fe.dc.dc_creator(xml_text(byline([a.name for a in item.authors], language)))
         fe.description(escape(xml_text(item.summary), quote=False))  # RSS: HTML
     fe.content(xml_text(item.content), type="html")
     for tag in item.categories:
