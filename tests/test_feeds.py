@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import locale
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,6 +247,66 @@ def test_summary_is_plain_text_everywhere(write: WriteFile, content: Path) -> No
     assert (rss.type, rss.value) == ("text/html", "Use &lt;script&gt; &amp; friends. More text.")
 
 
+EMPTY_BODIES = {
+    "zz-nothing": "",
+    "zz-only-image": "image: /media/harbor.png\n",
+    "zz-only-related": "related: [john-bolton-indicted]\n",
+    "zz-only-summary": "summary: A summary written by hand.\n",
+    "zz-only-comment": "",
+}
+
+
+def write_empty_bodies(write: WriteFile) -> None:
+    """Articles whose files are front matter only (one has only an HTML comment)."""
+    for slug, more in EMPTY_BODIES.items():
+        body = "<!-- nothing to show yet -->\n" if slug == "zz-only-comment" else ""
+        write(
+            f"2025/{slug}.md",
+            f"---\ntitle: {slug}\nauthor: j-williams\ndate: 2025-12-01\n{more}---\n{body}",
+        )
+
+
+def test_empty_body_gives_no_empty_elements(write: WriteFile, content: Path) -> None:
+    """An article with no body has no summary or content, unless it has something else to
+    show (a written summary, an image, related links); the feeds then leave those elements
+    out instead of writing them empty, and stay valid."""
+    write_empty_bodies(write)
+    catalog = catalog_of(content)
+    entries = {slug: feeds.entry(catalog, catalog.by_slug[slug]) for slug in EMPTY_BODIES}
+    for slug in ("zz-nothing", "zz-only-comment"):
+        assert (entries[slug].summary, entries[slug].content) == (None, None), slug
+    assert entries["zz-only-image"].summary is None
+    assert entries["zz-only-image"].content == (
+        '<p><img src="https://news.example.org/media/harbor.png" alt=""></p>\n'
+    )
+    assert entries["zz-only-related"].summary is None
+    assert "<h2>Related</h2>" in (entries["zz-only-related"].content or "")
+    assert entries["zz-only-summary"].summary == "A summary written by hand."
+    assert entries["zz-only-summary"].content is None
+
+    feed = feeds.build(catalog, "site")
+    rss, atom = feeds.WRITERS["rss"](feed), feeds.WRITERS["atom"](feed)
+    parsed = {"rss": check_rss(rss), "atom": check_atom(atom)}
+    items = {i.findtext("title"): i for i in etree.fromstring(rss).iter("item")}
+    atom_entries = {
+        e.findtext(f"{ATOM}title"): e for e in etree.fromstring(atom).iter(f"{ATOM}entry")
+    }
+    content_tag = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    for slug, item in entries.items():
+        rss_item, atom_entry = items[slug], atom_entries[slug]
+        assert (rss_item.find("description") is None) == (item.summary is None), slug
+        assert (rss_item.find(content_tag) is None) == (item.content is None), slug
+        assert (atom_entry.find(f"{ATOM}summary") is None) == (item.summary is None), slug
+        assert (atom_entry.find(f"{ATOM}content") is None) == (item.content is None), slug
+        for fmt in ("rss", "atom"):
+            read = next(e for e in parsed[fmt].entries if e.title == slug)
+            assert read.link == f"https://news.example.org/articles/{slug}/"
+            if item.content is None:
+                assert "content" not in read, (fmt, slug)
+            if item.summary is None and item.content is None:
+                assert not read.get("summary"), (fmt, slug)
+
+
 def test_feed_size_limits_entries(content: Path) -> None:
     """Only the newest `feed_size` entries are shown."""
     site = (content / "site.yaml").read_text(encoding="utf-8")
@@ -353,3 +414,17 @@ def test_rendering_never_touches_the_locale(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(locale, "setlocale", refuse)
     body = feeds.WRITERS["rss"](feeds.build(catalog_of(), "site"))
     assert b"<pubDate>Sat, 15 Nov 2025 13:00:00 +0000</pubDate>" in body
+
+
+def test_rss_content_without_summary_is_not_a_description() -> None:
+    """feedgen writes an item's content as <description> when it has none; ours stays in
+    content:encoded, so readers do not take it for a summary."""
+    catalog = catalog_of()
+    shown = feeds.entry(catalog, catalog.by_slug["science-museum-tides-exhibit"])
+    entry = dataclasses.replace(shown, summary=None)
+    feed = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,))
+    body = feeds.WRITERS["rss"](feed)
+    item = etree.fromstring(body).find("channel/item")
+    assert item is not None and item.find("description") is None
+    assert item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") == entry.content
+    check_rss(body)

@@ -13,6 +13,7 @@ from lxml import etree, html
 
 from conftest import WriteFile, make_app
 from feedcheck import check_atom, check_rss
+from test_feeds import write_empty_bodies
 
 FEEDS = ["/rss.xml", "/atom.xml", "/authors/j-williams/rss.xml", "/authors/m-okafor/atom.xml"]
 PAGES = ["/", "/authors/s-lindqvist/", "/articles/trump-putin-budapest-summit/"]
@@ -131,6 +132,26 @@ def test_media_files_are_served(client: FlaskClient) -> None:
     response = client.get("/media/harbor.png")
     assert (response.status_code, response.content_type) == (200, "image/png")
     assert client.get("/media/../site.yaml").status_code == 404
+
+
+def test_pages_show_entries_without_summary(write: WriteFile, content: Path) -> None:
+    """The front page, the author's page and the article's page show an entry with no body,
+    with no empty summary paragraph and no "None"."""
+    write_empty_bodies(write)
+    client = make_app(content).test_client()
+    for path in ["/", "/authors/j-williams/", "/articles/zz-nothing/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert "zz-nothing" in page and "None" not in page, path
+        assert '<p class="summary"></p>' not in page, path
+    home = html.fromstring(client.get("/").data)
+    summaries = {
+        li.findtext("h2/a"): [p.text for p in li.xpath("p[@class='summary']")]
+        for li in home.xpath("//li[@class='entry']")
+    }
+    assert summaries["zz-nothing"] == []
+    assert summaries["zz-only-summary"] == ["A summary written by hand."]
 
 
 # --- a site under a sub-path ------------------------------------------------------------

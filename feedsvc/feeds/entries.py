@@ -24,8 +24,10 @@ class Entry:
     updated: datetime
     authors: tuple[Author, ...]
     author_uris: tuple[str, ...]
-    summary: str
-    content: str  # HTML, links absolute, with the "Related" list at the end
+    # None when empty, never "": feeds leave out what an entry does not have (an article
+    # with no body has neither) instead of writing an empty element
+    summary: str | None  # plain text
+    content: str | None  # HTML, links absolute, with the "Related" list at the end
     categories: tuple[str, ...]
     image: str | None
     related: tuple[Link, ...]
@@ -38,6 +40,9 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     related = catalog.related(article)
     body = article_html(catalog, article)
     image = urls.absolute(article.image) if article.image else None
+    # Only an image or only related links is content too; markup that renders to
+    # nothing (a comment) is not.
+    content = image_html(image) + body + related_html(related)
     return Entry(
         id=article.id,
         slug=article.slug,
@@ -47,8 +52,8 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         updated=article.updated,
         authors=authors,
         author_uris=tuple(a.url or urls.author(a.slug) for a in authors),
-        summary=article.summary or summarize(catalog.body(article)),
-        content=image_html(image) + body + related_html(related),
+        summary=article.summary or summarize(catalog.body(article)) or None,
+        content=content if content.strip() else None,
         categories=article.tags,
         image=image,
         related=related,
