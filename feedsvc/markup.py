@@ -2,8 +2,10 @@
 
 markdown-it-py renders CommonMark (plus tables and strikethrough); nh3
 (ammonia) then removes what readers flag as unsafe (`<script>`, `<iframe>`,
-`on*=` attributes, `javascript:` URLs) and resolves every relative `href` and
-`src` against the article's own URL, since many readers ignore `xml:base`.
+`on*=` attributes, `javascript:` URLs) and hands every `href` and `src` that is
+not absolute to `Urls.resolve`, since many readers ignore `xml:base`: a path
+written `/media/x.png` is a path of the site, kept under its sub-path, and a
+relative one (`x.png`, `../other/`) resolves against the page that shows it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import html
 import itertools
 import re
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+
+from feedsvc.urls import Urls
 
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -34,14 +39,65 @@ def xml_text(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)  # many feeds and pages show the same article
-def render(markdown: str, base_url: str) -> str:
-    """Markdown → sanitized HTML whose links and images are absolute."""
+def render(markdown: str, page: str, site: str) -> str:
+    """Markdown → sanitized HTML whose links and images are absolute.
+
+    `page` is the absolute URL of the page the HTML is shown on (an article's, an
+    author's), `site` the site's URL (`Site.url`); strings, so the cache can key on them.
+    """
     unsafe = _MARKDOWN.render(xml_text(markdown))
+    urls = Urls(site)
     return nh3.clean(
         unsafe,
         link_rel=None,  # keep links as written; readers add their own rel
         url_schemes={"http", "https", "mailto"},
-        url_relative=("rewrite_with_base", base_url),
+        # nh3 calls this for every href/src that has no scheme; its own
+        # "rewrite_with_base" would resolve `/media/x` against the host's root and lose
+        # the site's sub-path
+        url_relative=lambda link: resolve_link(urls, link, page),
+    )
+
+
+# How a browser reads a URL attribute before resolving it (WHATWG URL): C0 controls and
+# spaces at either end go, tabs and newlines anywhere go, and against an http(s) page a
+# backslash before the query is a slash (so `/\host` is protocol-relative, as it is there).
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_TAB_NEWLINE = re.compile("[\t\n\r]")
+_BEFORE_QUERY = re.compile(r"^[^?#]*")
+# What a browser percent-encodes in each part of a URL it writes out; nh3's own resolving
+# did the same, so an href with a space or an accent stays a valid URL.
+_PATH_UNSAFE = re.compile('[\x00-\x20\x7f-\U0010ffff"<>`{}]')
+_QUERY_UNSAFE = re.compile("[\x00-\x20\x7f-\U0010ffff\"<>']")
+_FRAGMENT_UNSAFE = re.compile('[\x00-\x20\x7f-\U0010ffff"<>`]')
+
+
+def _percent(match: re.Match[str]) -> str:
+    """One character as its UTF-8 bytes, percent-encoded."""
+    return "".join(f"%{byte:02X}" for byte in match[0].encode())
+
+
+def resolve_link(urls: Urls, link: str, page: str) -> str | None:
+    """A link without a scheme, written in a body shown on `page`, as an absolute URL;
+    None (nh3 then drops the attribute) if it cannot be one."""
+    link = _TAB_NEWLINE.sub("", link.strip(_URL_EDGES))
+    link = _BEFORE_QUERY.sub(lambda m: m[0].replace("\\", "/"), link, count=1)
+    try:
+        if link.startswith("//") and not urlsplit(link).netloc:  # `///x`: no host
+            return None
+        url = urls.resolve(link, page)
+        parts = urlsplit(url)
+    except ValueError:  # a malformed host, such as `//[oops/`
+        return None
+    start = len(parts.scheme) + 3 + len(parts.netloc)  # the host is left as written
+    rest, hash_, fragment = url[start:].partition("#")
+    path, mark, query = rest.partition("?")
+    return (
+        url[:start]
+        + _PATH_UNSAFE.sub(_percent, path)
+        + mark
+        + _QUERY_UNSAFE.sub(_percent, query)
+        + hash_
+        + _FRAGMENT_UNSAFE.sub(_percent, fragment)
     )
 
 

@@ -44,11 +44,16 @@ def check_html(fragment: str) -> None:
 
 
 def check_parsed(body: bytes, version: str) -> feedparser.FeedParserDict:
-    """feedparser reads it cleanly, and every entry has what readers need."""
+    """feedparser reads it cleanly, and every entry has what readers need.
+
+    A summary is not among them: an article with no body has none, and a reader shows
+    its title. Where the feed has a summary or content, `check_text` checks that readers
+    get it (feedparser's `summary` alone would not tell: it falls back to the content).
+    """
     parsed = feedparser.parse(body)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.version == version
-    keys = ["id", "title", "link", "published", "author", "summary"]
+    keys = ["id", "title", "link", "published", "author"]
     if version == "atom10":
         keys.append("updated")  # RSS items carry one date, pubDate
     for entry in parsed.entries:
@@ -56,6 +61,23 @@ def check_parsed(body: bytes, version: str) -> feedparser.FeedParserDict:
             assert entry.get(key), (key, entry.get("id"))
         assert absolute(entry.link)
     return parsed
+
+
+def check_text(
+    entry: feedparser.FeedParserDict, summary: etree._Element | None, content: etree._Element | None
+) -> None:
+    """An entry's summary and content elements are each either absent or not empty (an
+    empty one is a blank line in a reader), and the reader gets what they hold."""
+    for element in (summary, content):
+        assert element is None or (element.text or "").strip(), ("empty", entry.get("id"))
+    if summary is not None:
+        assert entry.get("summary"), entry.get("id")
+    if content is not None:
+        assert entry.content[0].value.strip(), entry.get("id")
+    else:
+        assert "content" not in entry, entry.get("id")
+    if summary is None and content is None:
+        assert not entry.get("summary"), entry.get("id")
 
 
 def check_rss(body: bytes) -> feedparser.FeedParserDict:
@@ -75,7 +97,7 @@ def check_rss(body: bytes) -> feedparser.FeedParserDict:
     assert language.replace("-", "").isalpha() and len(language.split("-")[0]) in (2, 3)
     check_rfc822(channel.findtext("lastBuildDate") or "")
     guids = []
-    for item in channel.iter("item"):
+    for item, entry in zip(channel.iter("item"), parsed.entries, strict=True):
         guid = item.find("guid")
         assert guid is not None and guid.get("isPermaLink") == "false"
         guids.append(guid.text)
@@ -83,8 +105,15 @@ def check_rss(body: bytes) -> feedparser.FeedParserDict:
         assert item.find("{http://purl.org/dc/elements/1.1/}date") is None  # not both dates
         authors = item.findall("author")
         assert len(authors) <= 1 and all("@" in (a.text or "") for a in authors), "e-mail"
-        assert item.findall("dc:creator", NS), "every author's name, e-mail or not"
-        check_html(item.findtext("content:encoded", namespaces=NS) or "")
+        # Readers show one dc:creator: it is the whole byline, every name, e-mail or not.
+        creators = item.findall("dc:creator", NS)
+        assert len(creators) == 1 and (creators[0].text or "").strip(), "one dc:creator"
+        assert entry.author == creators[0].text, "the reader shows the whole byline"
+        assert item.findtext("title") or item.findtext("description"), "a title or description"
+        content = item.find("content:encoded", NS)
+        check_text(entry, item.find("description"), content)
+        if content is not None:
+            check_html(content.text or "")
         for link in item.findall(f"{ATOM}link"):
             assert link.get("rel") == "related" and link.get("title"), etree.tostring(link)
     assert len(guids) == len(set(guids)), "guids are unique"
@@ -112,20 +141,25 @@ def check_atom(body: bytes) -> feedparser.FeedParserDict:
     entries = feed.findall(f"{ATOM}entry")
     ids = [e.findtext(f"{ATOM}id") for e in entries]
     assert len(ids) == len(set(ids)), "entry ids are unique"
-    for entry in entries:
+    for entry, read in zip(entries, parsed.entries, strict=True):
         assert entry.findall(f"{ATOM}author/{ATOM}name"), "every entry has an author"
         for tag in ("updated", "published"):
             check_rfc3339(entry.findtext(f"{ATOM}{tag}") or "")
         links = entry.findall(f"{ATOM}link")
         alternates = [x for x in links if x.get("rel", "alternate") == "alternate"]
+        # RFC 4287 allows one per type and language, and an entry without content needs one
         assert len(alternates) == 1, "one alternate link per entry"
         for link in links:
             assert absolute(link.get("href", ""))
             if link.get("rel") == "related":
                 assert link.get("title")
-        content = entry.find(f"{ATOM}content")
-        assert content is not None and content.get("type") == "html"
-        check_html(content.text or "")
+        summary, content = entry.find(f"{ATOM}summary"), entry.find(f"{ATOM}content")
+        check_text(read, summary, content)
+        if summary is not None:
+            assert summary.get("type", "text") == "text", "summaries are plain text"
+        if content is not None:
+            assert content.get("type") == "html"
+            check_html(content.text or "")
     return parsed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import locale
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from feedcheck import ATOM, check_atom, check_rss
 from feedsvc import feeds
 from feedsvc.catalog import Catalog, build_catalog
 from feedsvc.feeds import specs
+from feedsvc.feeds.entries import byline
 from feedsvc.loading import load
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -109,13 +111,13 @@ def test_co_authored_article_is_in_both_feeds_with_both_authors() -> None:
 
 
 def test_name_only_author_does_not_vanish_from_rss() -> None:
-    """RSS <author> needs an e-mail; a name-only author is still there as dc:creator."""
+    """RSS <author> needs an e-mail; a name-only author is still in the dc:creator byline."""
     feed = feeds.build(catalog_of(), "author", "m-okafor")
     assert feed is not None
     root = etree.fromstring(feeds.WRITERS["rss"](feed))
     for item in root.iter("item"):
         creators = item.findall("{http://purl.org/dc/elements/1.1/}creator")
-        assert "Maya Okafor" in [c.text for c in creators]
+        assert len(creators) == 1 and "Maya Okafor" in (creators[0].text or "")
 
 
 def test_derived_summary_is_plain_text_cut_at_a_word() -> None:
@@ -151,14 +153,79 @@ def test_image_is_shown_and_machine_readable() -> None:
 
 
 def test_rss_names_each_author_once() -> None:
-    """RSS: one dc:creator per author and no <author>, so readers show each name once."""
-    root = etree.fromstring(feeds.WRITERS["rss"](feeds.build(catalog_of(), "site")))
+    """RSS: one dc:creator with the whole byline and no <author>, so readers (which show one
+    dc:creator) show every name, each once."""
+    body = feeds.WRITERS["rss"](feeds.build(catalog_of(), "site"))
+    root = etree.fromstring(body)
     garden = next(i for i in root.iter("item") if "garden" in (i.findtext("link") or ""))
     creators = garden.findall("{http://purl.org/dc/elements/1.1/}creator")
-    assert [c.text for c in creators] == ["Maya Okafor", "Sven Lindqvist"]
+    assert [c.text for c in creators] == ["Maya Okafor and Sven Lindqvist"]
     assert root.find(".//item/author") is None
-    parsed = feedparser.parse(feeds.WRITERS["rss"](feeds.build(catalog_of(), "site")))
-    assert all(len(e.authors) == len({a.name for a in e.authors}) for e in parsed.entries)
+    parsed = feedparser.parse(body)
+    entry = next(e for e in parsed.entries if "garden" in e.link)
+    assert entry.author == "Maya Okafor and Sven Lindqvist"
+    assert [a.name for a in entry.authors] == ["Maya Okafor and Sven Lindqvist"]
+    summit = next(e for e in parsed.entries if "budapest" in e.link)
+    assert summit.author == "J. Williams"
+
+
+def test_atom_has_one_author_element_per_author() -> None:
+    """Atom (RFC 4287): each co-author is an <author> of their own, in byline order, with
+    their page and, when known, e-mail."""
+    parsed = feedparser.parse(feeds.WRITERS["atom"](feeds.build(catalog_of(), "site")))
+    garden = next(e for e in parsed.entries if "garden" in e.link)
+    assert garden.authors == [
+        {"name": "Maya Okafor", "href": "https://news.example.org/authors/m-okafor/"},
+        {
+            "name": "Sven Lindqvist",
+            "email": "slindqvist@news.example.org",
+            "href": "https://news.example.org/authors/s-lindqvist/",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("names", "language", "line"),
+    [
+        ([], "en", ""),
+        (["A"], "en", "A"),
+        (["A", "B"], "en", "A and B"),
+        (["A", "B", "C"], "en", "A, B and C"),
+        (["A", "B", "C", "D"], "en", "A, B, C and D"),
+        (["A", "B"], "en-us", "A and B"),
+        (["A", "B"], "EN-GB", "A and B"),
+        (["A", "B", "C"], "de", "A, B und C"),
+        (["A", "B"], "de-at", "A und B"),
+        (["A", "B"], "fr", "A et B"),
+        (["A", "B"], "es", "A y B"),
+        (["A", "B"], "it", "A e B"),
+        (["A", "B"], "nl", "A en B"),
+        (["A", "B"], "pt-br", "A e B"),
+        (["A", "B"], "sv", "A och B"),
+        (["A", "B"], "da", "A og B"),
+        (["A", "B"], "nb", "A og B"),
+        (["A", "B"], "no", "A og B"),
+        (["A", "B"], "fi", "A ja B"),
+        (["A", "B"], "pl", "A i B"),
+        (["A", "B", "C"], "ja", "A, B & C"),
+        (["A", "B"], "zh-hant", "A & B"),
+        (["A"], "ja", "A"),
+    ],
+)
+def test_byline(names: list[str], language: str, line: str) -> None:
+    """Authors as one byline: commas, then the site language's "and" (else "&")."""
+    assert byline(names, language) == line
+
+
+def test_rss_byline_uses_the_sites_language(content: Path) -> None:
+    """The RSS byline's conjunction follows `language` in site.yaml."""
+    site = (content / "site.yaml").read_text(encoding="utf-8")
+    (content / "site.yaml").write_text(
+        site.replace("language: en", "language: de"), encoding="utf-8"
+    )
+    parsed = check_rss(feeds.WRITERS["rss"](feeds.build(catalog_of(content), "site")))
+    garden = next(e for e in parsed.entries if "garden" in e.link)
+    assert garden.author == "Maya Okafor und Sven Lindqvist"
 
 
 def test_summary_is_plain_text_everywhere(write: WriteFile, content: Path) -> None:
@@ -178,6 +245,66 @@ def test_summary_is_plain_text_everywhere(write: WriteFile, content: Path) -> No
         feedparser.parse(feeds.WRITERS["rss"](one)).entries[0].summary_detail
     )  # HTML, shown as text
     assert (rss.type, rss.value) == ("text/html", "Use &lt;script&gt; &amp; friends. More text.")
+
+
+EMPTY_BODIES = {
+    "zz-nothing": "",
+    "zz-only-image": "image: /media/harbor.png\n",
+    "zz-only-related": "related: [john-bolton-indicted]\n",
+    "zz-only-summary": "summary: A summary written by hand.\n",
+    "zz-only-comment": "",
+}
+
+
+def write_empty_bodies(write: WriteFile) -> None:
+    """Articles whose files are front matter only (one has only an HTML comment)."""
+    for slug, more in EMPTY_BODIES.items():
+        body = "<!-- nothing to show yet -->\n" if slug == "zz-only-comment" else ""
+        write(
+            f"2025/{slug}.md",
+            f"---\ntitle: {slug}\nauthor: j-williams\ndate: 2025-12-01\n{more}---\n{body}",
+        )
+
+
+def test_empty_body_gives_no_empty_elements(write: WriteFile, content: Path) -> None:
+    """An article with no body has no summary or content, unless it has something else to
+    show (a written summary, an image, related links); the feeds then leave those elements
+    out instead of writing them empty, and stay valid."""
+    write_empty_bodies(write)
+    catalog = catalog_of(content)
+    entries = {slug: feeds.entry(catalog, catalog.by_slug[slug]) for slug in EMPTY_BODIES}
+    for slug in ("zz-nothing", "zz-only-comment"):
+        assert (entries[slug].summary, entries[slug].content) == (None, None), slug
+    assert entries["zz-only-image"].summary is None
+    assert entries["zz-only-image"].content == (
+        '<p><img src="https://news.example.org/media/harbor.png" alt=""></p>\n'
+    )
+    assert entries["zz-only-related"].summary is None
+    assert "<h2>Related</h2>" in (entries["zz-only-related"].content or "")
+    assert entries["zz-only-summary"].summary == "A summary written by hand."
+    assert entries["zz-only-summary"].content is None
+
+    feed = feeds.build(catalog, "site")
+    rss, atom = feeds.WRITERS["rss"](feed), feeds.WRITERS["atom"](feed)
+    parsed = {"rss": check_rss(rss), "atom": check_atom(atom)}
+    items = {i.findtext("title"): i for i in etree.fromstring(rss).iter("item")}
+    atom_entries = {
+        e.findtext(f"{ATOM}title"): e for e in etree.fromstring(atom).iter(f"{ATOM}entry")
+    }
+    content_tag = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    for slug, item in entries.items():
+        rss_item, atom_entry = items[slug], atom_entries[slug]
+        assert (rss_item.find("description") is None) == (item.summary is None), slug
+        assert (rss_item.find(content_tag) is None) == (item.content is None), slug
+        assert (atom_entry.find(f"{ATOM}summary") is None) == (item.summary is None), slug
+        assert (atom_entry.find(f"{ATOM}content") is None) == (item.content is None), slug
+        for fmt in ("rss", "atom"):
+            read = next(e for e in parsed[fmt].entries if e.title == slug)
+            assert read.link == f"https://news.example.org/articles/{slug}/"
+            if item.content is None:
+                assert "content" not in read, (fmt, slug)
+            if item.summary is None and item.content is None:
+                assert not read.get("summary"), (fmt, slug)
 
 
 def test_feed_size_limits_entries(content: Path) -> None:
@@ -287,3 +414,17 @@ def test_rendering_never_touches_the_locale(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(locale, "setlocale", refuse)
     body = feeds.WRITERS["rss"](feeds.build(catalog_of(), "site"))
     assert b"<pubDate>Sat, 15 Nov 2025 13:00:00 +0000</pubDate>" in body
+
+
+def test_rss_content_without_summary_is_not_a_description() -> None:
+    """feedgen writes an item's content as <description> when it has none; ours stays in
+    content:encoded, so readers do not take it for a summary."""
+    catalog = catalog_of()
+    shown = feeds.entry(catalog, catalog.by_slug["science-museum-tides-exhibit"])
+    entry = dataclasses.replace(shown, summary=None)
+    feed = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,))
+    body = feeds.WRITERS["rss"](feed)
+    item = etree.fromstring(body).find("channel/item")
+    assert item is not None and item.find("description") is None
+    assert item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") == entry.content
+    check_rss(body)

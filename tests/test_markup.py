@@ -1,14 +1,18 @@
-"""Plain text and derived summaries: sentences without the holes that markup leaves."""
+"""Plain text and derived summaries: sentences without the holes that markup leaves;
+links in bodies made absolute under the site's sub-path."""
 
 from __future__ import annotations
 
 import functools
+import html
 import itertools
 import re
 
+import nh3
 import pytest
+from markdown_it import MarkdownIt
 
-from feedsvc.markup import SUMMARY_LENGTH, plain_text, summarize, xml_text
+from feedsvc.markup import SUMMARY_LENGTH, plain_text, render, summarize, xml_text
 
 LONG = " ".join(["The council met on Monday evening to discuss the harbor wall."] * 8)
 
@@ -199,3 +203,92 @@ def test_generated_cuts_are_clean() -> None:
         assert summary.endswith("…"), body
         assert not re.search(r"[ ,;:(“—] …$", summary), (body, summary)
         assert whole.startswith(summary.removesuffix("…").removesuffix(" ")), (body, summary)
+
+
+# --- links in bodies ---------------------------------------------------------------------
+
+SITE = "https://example.com/news/"
+PAGE = "https://example.com/news/articles/a/"
+
+
+def hrefs(fragment: str) -> list[str]:
+    """The href or src of every element in an HTML fragment, in order."""
+    return re.findall(r'(?:href|src)="([^"]*)"', fragment)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "links"),
+    [
+        # a path of the site keeps the site's sub-path
+        ("[a](/articles/b/)", [f"{SITE}articles/b/"]),
+        ("![i](/media/harbor.png)", [f"{SITE}media/harbor.png"]),
+        (
+            '<a href="/media/x.pdf">f</a> <img src="/media/raw.png">',
+            [f"{SITE}media/x.pdf", f"{SITE}media/raw.png"],
+        ),
+        ("[home](/)", [SITE]),
+        ("[q](/search?q=tides#top)", [f"{SITE}search?q=tides#top"]),
+        # a relative link resolves against the page
+        ("![r](pic.png)", [f"{PAGE}pic.png"]),
+        ("[s](../other/)", [f"{SITE}articles/other/"]),
+        ("[f](#notes) [q](?page=2)", [f"{PAGE}#notes", f"{PAGE}?page=2"]),
+        # elsewhere: only made absolute
+        ("[p](//cdn.example.net/lib.png)", ["https://cdn.example.net/lib.png"]),
+        (
+            "[e](https://other.example.org/x) [m](mailto:desk@example.com)",
+            ["https://other.example.org/x", "mailto:desk@example.com"],
+        ),
+        ('<a href="http://example.com/elsewhere">h</a>', ["http://example.com/elsewhere"]),
+        # as a browser reads an attribute: edges trimmed, backslashes are slashes
+        ('<a href=" /media/x.pdf\n">t</a>', [f"{SITE}media/x.pdf"]),
+        ('<a href="\\media\\x.pdf?a\\b">b</a>', [f"{SITE}media/x.pdf?a\\b"]),
+        ('<a href="/\\evil.example/">e</a>', ["https://evil.example/"]),
+        # and percent-encodes what a URL cannot carry
+        ('<a href="/media/a b.pdf">s</a>', [f"{SITE}media/a%20b.pdf"]),
+        ('<img src="/media/café.png">', [f"{SITE}media/caf%C3%A9.png"]),
+        ("[c](/media/café.png)", [f"{SITE}media/caf%C3%A9.png"]),
+        # unsafe or unusable: dropped
+        ('<a href="javascript:alert(1)">j</a> <a href="//[oops/">o</a> <a href="///x">x</a>', []),
+    ],
+)
+def test_links_resolve_under_the_sites_sub_path(markdown: str, links: list[str]) -> None:
+    """Site paths resolve against the site's URL, relative links against the page."""
+    assert hrefs(render(markdown, PAGE, SITE)) == links
+
+
+ROOT_PAGE = "https://example.com/articles/a/"
+WRITTEN = [
+    "/articles/b/",
+    "/media/x.png?size=2#top",
+    "pic.png",
+    "../other/",
+    "../../../../up",
+    "#notes",
+    "?page=2",
+    "",
+    "//cdn.example.net/lib.png",
+    "///x",
+    " /media/x.pdf\n",
+    "/media/\ta b.pdf",
+    "\\media\\x.pdf?a\\b#c\\d",
+    "/\\evil.example/x",
+    '/p{x}`"<>?q{x}\'`"#f{x}\'`"',
+    "/media/café.png?ä#ö",
+    "/media/100%25.png",
+    "https://other.example.org/x",
+]
+
+
+@pytest.mark.parametrize("link", WRITTEN)
+def test_links_at_the_host_root_resolve_as_before(link: str) -> None:
+    """For a site at its host's root, a link comes out as nh3's own resolving (the WHATWG URL
+    rules, which it used before sub-paths were kept) made it."""
+    attribute = html.escape(link)
+    body = f'<a href="{attribute}">x</a> <img src="{attribute}">'
+    before = nh3.clean(
+        MarkdownIt("commonmark").render(body),
+        link_rel=None,
+        url_schemes={"http", "https", "mailto"},
+        url_relative=("rewrite_with_base", ROOT_PAGE),
+    )
+    assert hrefs(render(body, ROOT_PAGE, "https://example.com/")) == hrefs(before)

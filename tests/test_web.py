@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from lxml import html
+from lxml import etree, html
 
 from conftest import WriteFile, make_app
 from feedcheck import check_atom, check_rss
+from test_feeds import write_empty_bodies
 
 FEEDS = ["/rss.xml", "/atom.xml", "/authors/j-williams/rss.xml", "/authors/m-okafor/atom.xml"]
 PAGES = ["/", "/authors/s-lindqvist/", "/articles/trump-putin-budapest-summit/"]
@@ -130,3 +132,155 @@ def test_media_files_are_served(client: FlaskClient) -> None:
     response = client.get("/media/harbor.png")
     assert (response.status_code, response.content_type) == (200, "image/png")
     assert client.get("/media/../site.yaml").status_code == 404
+
+
+def test_pages_show_entries_without_summary(write: WriteFile, content: Path) -> None:
+    """The front page, the author's page and the article's page show an entry with no body,
+    with no empty summary paragraph and no "None"."""
+    write_empty_bodies(write)
+    client = make_app(content).test_client()
+    for path in ["/", "/authors/j-williams/", "/articles/zz-nothing/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert "zz-nothing" in page and "None" not in page, path
+        assert '<p class="summary"></p>' not in page, path
+    home = html.fromstring(client.get("/").data)
+    summaries = {
+        li.findtext("h2/a"): [p.text for p in li.xpath("p[@class='summary']")]
+        for li in home.xpath("//li[@class='entry']")
+    }
+    assert summaries["zz-nothing"] == []
+    assert summaries["zz-only-summary"] == ["A summary written by hand."]
+
+
+# --- a site under a sub-path ------------------------------------------------------------
+
+SUB = "https://example.com/news/"
+LINKS_ARTICLE = """
+---
+title: Links Of Every Kind
+author: j-williams
+date: 2025-12-01
+image: /media/harbor.png
+related:
+  - john-bolton-indicted
+  - url: https://other.example.org/report
+    title: The report
+---
+A [site link](/articles/john-bolton-indicted/) and ![an image](/media/harbor.png), a relative
+![picture](pic.png) and [a sibling](../community-garden-harvest/), raw
+<a href="/media/x.pdf">a file</a> and <img src="/media/raw.png" alt="raw">, then a
+[protocol-relative link](//cdn.example.net/lib.png), an [absolute one](https://other.example.org/page)
+and [a note](#notes).
+"""
+
+
+def site_under_sub_path(content: Path, write: WriteFile, via: str) -> FlaskClient:
+    """The sample under `SUB`, set `via` site.yaml or the setting, with a body, a bio and an
+    avatar that use every kind of link."""
+    if via == "site.yaml":
+        site = (content / "site.yaml").read_text(encoding="utf-8")
+        (content / "site.yaml").write_text(
+            site.replace("https://news.example.org/", SUB), encoding="utf-8"
+        )
+    write("2025/zz-links.md", LINKS_ARTICLE)
+    write(
+        "authors/j-williams.md",
+        """
+        ---
+        name: J. Williams
+        email: jwilliams@news.example.org
+        avatar: /media/j-williams.png
+        ---
+        Covers [the courts](/articles/john-bolton-indicted/); ![portrait](portrait.png)
+        """,
+    )
+    app = make_app(content) if via == "site.yaml" else make_app(content, base_url=SUB)
+    return app.test_client()
+
+
+def urls_in_html(fragment: str) -> list[str]:
+    """Every href and src in an HTML fragment or page."""
+    if not fragment.strip():
+        return []
+    return [
+        value
+        for element in html.fragments_fromstring(fragment)
+        if not isinstance(element, str)
+        for node in element.iter()
+        for name, value in node.attrib.items()
+        if name in ("href", "src")
+    ]
+
+
+def urls_in_feed(body: bytes) -> list[str]:
+    """Every URL an RSS or Atom document writes: in attributes, in URL elements, in HTML."""
+    found: list[str] = []
+    for node in etree.fromstring(body).iter():
+        if not isinstance(node.tag, str):
+            continue
+        name = etree.QName(node).localname
+        found += [v for k, v in node.attrib.items() if k in ("href", "src", "url")]
+        text = (node.text or "").strip()
+        if name in ("link", "logo", "icon", "url", "uri") and text:
+            found.append(text)
+        if name == "id" and text.startswith("http"):  # a feed's own id is its URL
+            found.append(text)
+        if name in ("description", "encoded", "content") and node.text:
+            found += urls_in_html(node.text)
+    return found
+
+
+@pytest.mark.parametrize("via", ["site.yaml", "FEEDSVC_BASE_URL"])
+def test_every_link_keeps_the_sites_sub_path(content: Path, write: WriteFile, via: str) -> None:
+    """Under `https://example.com/news/`, every link to the site in every feed, page and
+    header keeps `/news/`: site paths resolve against the site, relative links against the
+    page, links elsewhere are only made absolute."""
+    client = site_under_sub_path(content, write, via)
+    written: dict[str, list[str]] = {}
+    for slug in ("", "authors/j-williams/", "authors/m-okafor/", "authors/s-lindqvist/"):
+        for name in ("rss.xml", "atom.xml"):
+            response = client.get(f"/{slug}{name}")
+            assert response.status_code == 200
+            (check_rss if name == "rss.xml" else check_atom)(response.data)
+            written[f"/{slug}{name}"] = urls_in_feed(response.data)
+    pages = ["/", "/authors/j-williams/", "/authors/m-okafor/", "/articles/zz-links/"]
+    pages += [f"/articles/{a}/" for a in ("john-bolton-indicted", "community-garden-harvest")]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200
+        written[path] = urls_in_html(response.get_data(as_text=True))
+    moved = client.get("/articles/new-rail-timetable/")
+    written["Location"] = [moved.headers["Location"]]
+    for where, urls in written.items():
+        assert urls, where
+        for url in urls:
+            parts = urlsplit(url)
+            assert parts.scheme in ("https", "mailto"), (where, url)
+            if parts.hostname == "example.com":
+                assert url.startswith(SUB), (where, url)
+    feed = " ".join(written["/atom.xml"])
+    article = " ".join(written["/articles/zz-links/"])
+    for url in [
+        f"{SUB}articles/john-bolton-indicted/",
+        f"{SUB}media/harbor.png",
+        f"{SUB}articles/zz-links/pic.png",
+        f"{SUB}articles/community-garden-harvest/",
+        f"{SUB}media/x.pdf",
+        f"{SUB}media/raw.png",
+        f"{SUB}articles/zz-links/#notes",
+        "https://cdn.example.net/lib.png",
+        "https://other.example.org/page",
+        "https://other.example.org/report",
+    ]:
+        assert url in feed.split() and url in article.split(), url
+    assert f"{SUB}static/logo.png" in written["/atom.xml"]
+    assert f"{SUB}static/icon.png" in written["/atom.xml"]
+    assert f"{SUB}static/icon.png" in written["/rss.xml"]
+    author = written["/authors/j-williams/"]
+    assert f"{SUB}media/j-williams.png" in author
+    assert f"{SUB}articles/john-bolton-indicted/" in author
+    assert f"{SUB}authors/j-williams/portrait.png" in author
+    assert f"{SUB}authors/j-williams/portrait.png" in article  # the author box
+    assert written["Location"] == [f"{SUB}articles/regional-rail-winter-timetable/"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -26,8 +26,10 @@ class Entry:
     updated: datetime
     authors: tuple[Author, ...]
     author_uris: tuple[str, ...]
-    summary: str
-    content: str  # HTML, links absolute, with the "Related" list at the end
+    # None when empty, never "": feeds leave out what an entry does not have (an article
+    # with no body has neither) instead of writing an empty element
+    summary: str | None  # plain text
+    content: str | None  # HTML, links absolute, with the "Related" list at the end
     categories: tuple[str, ...]
     image: str | None
     related: tuple[Link, ...]
@@ -40,6 +42,9 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     related = catalog.related(article)
     body = article_html(catalog, article)
     image = urls.absolute(article.image) if article.image else None
+    # Only an image or only related links is content too; markup that renders to
+    # nothing (a comment) is not.
+    content = image_html(image) + body + related_html(related)
     return Entry(
         id=article.id,
         slug=article.slug,
@@ -49,17 +54,46 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         updated=article.updated,
         authors=authors,
         author_uris=tuple(a.url or urls.author(a.slug) for a in authors),
-        summary=article.summary or summarize(catalog.body(article)),
-        content=image_html(image) + body + related_html(related),
+        summary=article.summary or summarize(catalog.body(article)) or None,
+        content=content if content.strip() else None,
         categories=article.tags,
         image=image,
         related=related,
     )
 
 
+# "And" in a byline, by primary language subtag (RSS `<language>`, site.yaml's
+# `language`); any other language gets "&", which needs no translation.
+CONJUNCTIONS: dict[str, str] = {
+    "en": "and",
+    "de": "und",
+    "fr": "et",
+    "es": "y",
+    "it": "e",
+    "nl": "en",
+    "pt": "e",
+    "sv": "och",
+    "da": "og",
+    "nb": "og",
+    "no": "og",
+    "fi": "ja",
+    "pl": "i",
+}
+
+
+def byline(names: Sequence[str], language: str) -> str:
+    """Names as one byline, in order, as news sites print it: "A", "A and B", "A, B and C";
+    the conjunction in the site's `language` (`en`, `en-us`, `de`), else "&"."""
+    if len(names) <= 1:
+        return "".join(names)
+    conjunction = CONJUNCTIONS.get(language.partition("-")[0].lower(), "&")
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
 def article_html(catalog: Catalog, article: Article) -> str:
-    """An article's body as HTML, links resolved against its page."""
-    return render(catalog.body(article), catalog.urls.article(article.slug))
+    """An article's body as HTML, links resolved against its page and the site."""
+    urls = catalog.urls
+    return render(catalog.body(article), urls.article(article.slug), urls.base)
 
 
 def image_html(url: str | None) -> str:

@@ -4,10 +4,13 @@ Writing never reads the clock and never does I/O: the same feed gives the same
 bytes in every process. Adding a format is a row in `WRITERS` here and in
 `urls.FORMATS`.
 
-feedgen 1.0.0 needs four things handled, each locked by a test:
+feedgen 1.0.0 needs five things handled, each locked by a test:
 - entry links lose `rel`, `title` and `type` in Atom (upstream issue #135), so a
   related link would come out as a second alternate: related links are written
   by our own extension (`_RelatedLinks`), in Atom and (as `atom:link`) in RSS;
+- an RSS item with content and no description gets its content as the
+  `<description>`, where readers take it for a summary: such an item's
+  `content:encoded` is written by our own extension (`_ContentOnly`);
 - the RSS `<channel><link>` is the last link added: the site page goes last;
 - `updated` defaults to now and `add_entry()` prepends: both are set explicitly;
 - RSS dates are formatted by switching the process-wide locale, which races with
@@ -30,13 +33,14 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feedsvc.catalog import Link
-from feedsvc.feeds.entries import Entry
+from feedsvc.feeds.entries import Entry, byline
 from feedsvc.feeds.specs import Feed
 from feedsvc.markup import xml_text
 from feedsvc.urls import FORMATS
 
 GENERATOR = "feedsvc"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # feedgen declares it on the root
 
 
 def _rfc822(date: datetime) -> str:
@@ -68,6 +72,7 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     site = feed.site
     fg = FeedGenerator()
     fg.register_extension("related", _RelatedLinks, _RelatedLinks, atom=True, rss=True)
+    fg.register_extension("content_only", _ContentOnly, _ContentOnly, atom=False, rss=True)
     fg.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS <author> needs an e-mail
     fg.load_extension("media", atom=True, rss=True)  # media:content for the article image
     fg.id(feed.url("atom"))
@@ -89,11 +94,11 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     if site.copyright:
         fg.rights(xml_text(site.copyright))
     for item in feed.entries:
-        _add_entry(fg, item, fmt)
+        _add_entry(fg, item, fmt, site.language)
     return fg
 
 
-def _add_entry(fg: FeedGenerator, item: Entry, fmt: str) -> None:
+def _add_entry(fg: FeedGenerator, item: Entry, fmt: str, language: str) -> None:
     """Append one entry (feedgen prepends unless told)."""
     fe = fg.add_entry(order="append")
     fe.id(item.id)
@@ -102,16 +107,22 @@ def _add_entry(fg: FeedGenerator, item: Entry, fmt: str) -> None:
     fe.published(item.published)
     fe.updated(item.updated)
     if fmt == "atom":
+        # One <author> each, as RFC 4287 has it: readers list them all.
         for author, uri in zip(item.authors, item.author_uris, strict=True):
             person = {"name": xml_text(author.name), "uri": uri}
             fe.author({**person, "email": author.email} if author.email else person)
-        fe.summary(xml_text(item.summary))  # type text: escaped by the XML writer
+        if item.summary:  # an empty <summary> is one readers show as a blank line
+            fe.summary(xml_text(item.summary))  # type text: escaped by the XML writer
     else:
-        # One dc:creator per author; RSS <author> as well would repeat each name, and
-        # two of them in an item are invalid.
-        fe.dc.dc_creator([xml_text(a.name) for a in item.authors])
-        fe.description(escape(xml_text(item.summary), quote=False))  # RSS: HTML
-    fe.content(xml_text(item.content), type="html")
+        # One dc:creator with the whole byline: readers (feedparser's among them) show
+        # only one; RSS <author> as well would repeat the names, and must be an e-mail.
+        fe.dc.dc_creator(xml_text(byline([a.name for a in item.authors], language)))
+        if item.summary:  # the item has a title, which is all RSS asks without one
+            fe.description(escape(xml_text(item.summary), quote=False))  # RSS: HTML
+    if item.content and fmt == "rss" and not item.summary:
+        fe.content_only.content = xml_text(item.content)  # not as feedgen's <description>
+    elif item.content:  # without it, Atom needs the alternate link, which every entry has
+        fe.content(xml_text(item.content), type="html")
     for tag in item.categories:
         fe.category(term=xml_text(tag))
     if item.image:
@@ -143,3 +154,20 @@ class _RelatedLinks(BaseEntryExtension, BaseExtension):  # type: ignore[misc]
             attrs = {"rel": "related", "href": link.url, "title": xml_text(link.title)}
             etree.SubElement(parent, tag, attrs)
         return parent
+
+
+class _ContentOnly(BaseEntryExtension, BaseExtension):  # type: ignore[misc]
+    """Writes the `content:encoded` of an RSS item that has no description.
+
+    Given content and no description, feedgen writes the content as the item's
+    `<description>`; the item then seems to have a summary, which it does not.
+    """
+
+    def __init__(self) -> None:
+        self.content: str | None = None
+
+    def extend_rss(self, item: Any) -> Any:
+        """Add the content to an RSS item (nothing for the channel, which has none)."""
+        if self.content:
+            etree.SubElement(item, f"{{{CONTENT_NS}}}encoded").text = self.content
+        return item

@@ -64,7 +64,7 @@ def author(slug: str) -> str:
     current = library().catalog()
     feed = feeds.build(current, "author", slug, entries()) or abort(404, "No such author.")
     person = current.authors[slug]
-    bio = render(person.bio, current.urls.author(slug))
+    bio = render(person.bio, current.urls.author(slug), current.urls.base)
     return page("author.html", current, feed=feed, author=person, bio=bio)
 
 
@@ -77,7 +77,8 @@ def article(slug: str) -> str | BaseResponse:
     found = current.by_slug.get(slug) or abort(404, "No such article.")
     entry = entries().get(current, found)
     body = feeds.article_html(current, found)
-    bios = {a.slug: render(a.bio, current.urls.author(a.slug)) for a in entry.authors}
+    urls = current.urls
+    bios = {a.slug: render(a.bio, urls.author(a.slug), urls.base) for a in entry.authors}
     return page("article.html", current, entry=entry, body=body, bios=bios)
 
 
