@@ -11,12 +11,15 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter
 from types import MappingProxyType
 
 from feedsvc.model import Article, Author, Site
 from feedsvc.urls import Urls
+
+# The file time of a catalog built without any (`feedsvc check`, tests): earlier than all.
+NO_FILE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ class Catalog:
     scheduled: tuple[Article, ...]  # soonest first
     version: str  # the same published content gives the same version in every process
     body: Callable[[Article], str]  # an article's Markdown, fetched when it is rendered
+    # The newest file time in the content folder (every file, site.yaml, every folder):
+    # it moves with each edit, addition and deletion. Only HTTP's Last-Modified reads
+    # it (`feeds.specs.last_modified`); no feed's bytes do, so they stay the same in
+    # every process.
+    changed: datetime = NO_FILE_TIME
 
     def related(self, article: Article) -> tuple[Link, ...]:
         """The article's related links to show; those to unpublished articles wait.
@@ -60,9 +68,11 @@ class Catalog:
                 links.append(Link(self.urls.article(target.slug), link.title or target.title))
         return tuple(links)
 
-    def with_new_versions(self, versions: Mapping[str, Article]) -> Catalog:
+    def with_new_versions(
+        self, versions: Mapping[str, Article], *, changed: datetime | None = None
+    ) -> Catalog:
         """This catalog with articles (by slug) swapped for new versions that sit in the
-        same places (equal `placement`).
+        same places (equal `placement`), and the folder's new file time if given.
 
         An edit to an article's text or title is the common live change; swapping
         costs a few copies instead of a sort and re-index of the whole corpus.
@@ -71,12 +81,12 @@ class Catalog:
         def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
             return tuple(versions.get(a.slug, a) for a in articles)
 
-        changed = versions.values()
+        edited = versions.values()
         by_author = dict(self.by_author)
-        for slug in {s for a in changed for s in a.authors if s in by_author}:
+        for slug in {s for a in edited for s in a.authors if s in by_author}:
             by_author[slug] = swap(by_author[slug])
         by_tag = dict(self.by_tag)
-        for tag in {t for a in changed for t in a.tags if t in by_tag}:
+        for tag in {t for a in edited for t in a.tags if t in by_tag}:
             by_tag[tag] = swap(by_tag[tag])
         published = swap(self.articles)
         return dataclasses.replace(
@@ -90,6 +100,7 @@ class Catalog:
             drafts=swap(self.drafts),
             scheduled=swap(self.scheduled),
             version=_version(self.site, self.authors, published),
+            changed=self.changed if changed is None else changed,
         )
 
     @property
@@ -124,8 +135,11 @@ def build_catalog(
     articles: Iterable[Article],
     now: datetime,
     body: Callable[[Article], str],
+    *,
+    changed: datetime = NO_FILE_TIME,
 ) -> Catalog:
-    """Index `articles` as published at `now` (an aware datetime); `body` fetches bodies."""
+    """Index `articles` as published at `now` (an aware datetime); `body` fetches bodies;
+    `changed` is the content folder's newest file time (see `Catalog.changed`)."""
     drafts: list[Article] = []
     published: list[Article] = []
     scheduled: list[Article] = []
@@ -161,6 +175,7 @@ def build_catalog(
         scheduled=tuple(scheduled),
         version=_version(site, authors, published),
         body=body,
+        changed=changed,
     )
 
 

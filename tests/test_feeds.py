@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import locale
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -334,12 +335,55 @@ def test_bytes_depend_only_on_content() -> None:
 
 
 def test_empty_author_feed_is_valid_and_fixed(write: WriteFile, content: Path) -> None:
-    """An author with nothing published has a valid, empty feed with a fixed date."""
+    """An author with nothing published has a valid, empty feed dated by the site's newest
+    published article (never 1970, which validators call implausible); a new date there
+    is a new date here, and a new fingerprint, so the hot path renders it again."""
     write("authors/new-hire.md", "---\nname: New Hire\n---\nJust joined.\n")
-    feed = feeds.build(catalog_of(content), "author", "new-hire")
+    catalog = catalog_of(content)
+    feed = feeds.build(catalog, "author", "new-hire")
     assert feed is not None and feed.entries == ()
     check_atom(feeds.WRITERS["atom"](feed))
-    assert feed.updated == specs.EMPTY_FEED_UPDATED
+    check_rss(feeds.WRITERS["rss"](feed))
+    assert feed.updated == catalog.articles[0].updated == datetime(2025, 11, 15, 13, tzinfo=UTC)
+    newest = content / "2025/autumn-bird-migration-count.md"
+    text = newest.read_text(encoding="utf-8")
+    newest.write_text(text.replace("date:", "updated: 2025-11-16T10:00:00Z\ndate:"), "utf-8")
+    edited = catalog_of(content)
+    again = feeds.build(edited, "author", "new-hire")
+    assert again is not None and again.updated == datetime(2025, 11, 16, 10, tzinfo=UTC)
+    before, after = (specs.spec(c, "author", "new-hire") for c in (catalog, edited))
+    assert before is not None and after is not None
+    assert specs.fingerprint(catalog, before) != specs.fingerprint(edited, after)
+
+
+def test_a_site_with_nothing_published_has_the_fixed_date(content: Path) -> None:
+    """With no article published at all, an empty feed has `EMPTY_FEED_UPDATED`, a
+    documented constant, and stays valid."""
+    for folder in ("2025", "2031"):
+        shutil.rmtree(content / folder)
+    feed = feeds.build(catalog_of(content), "site")
+    assert feed is not None and feed.entries == ()
+    assert feed.updated == specs.EMPTY_FEED_UPDATED == datetime(2000, 1, 1, tzinfo=UTC)
+    check_atom(feeds.WRITERS["atom"](feed))
+    check_rss(feeds.WRITERS["rss"](feed))
+
+
+def test_last_modified_is_never_before_the_feed_date_nor_the_folder_time() -> None:
+    """`specs.last_modified`: the feed's own date without file times; the folder's newest
+    file time when later; and a release anywhere dates every feed."""
+    loaded = load(SAMPLE)
+    parts = (loaded.site, loaded.authors, loaded.articles)
+    catalog = build_catalog(*parts, NOW, loaded.body)
+    okafor = specs.spec(catalog, "author", "m-okafor")
+    assert okafor is not None
+    assert specs.last_modified(catalog, okafor) == datetime(2025, 11, 15, 13, tzinfo=UTC)
+    later = datetime(2025, 12, 24, 18, 30, tzinfo=UTC)
+    dated = build_catalog(*parts, NOW, loaded.body, changed=later)
+    assert specs.last_modified(dated, okafor) == later
+    released = build_catalog(*parts, datetime(2031, 6, 2, tzinfo=UTC), loaded.body)
+    okafor = specs.spec(released, "author", "m-okafor")
+    assert okafor is not None  # the release is not hers, but could be linked from her feed
+    assert specs.last_modified(released, okafor) == datetime(2031, 6, 1, 9, tzinfo=UTC)
 
 
 def test_xml_illegal_characters_and_cdata_end_are_harmless(write: WriteFile, content: Path) -> None:

@@ -10,12 +10,15 @@ import http.client
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.http import parse_date
 
 from conftest import GOOD_ARTICLE
+from filetimes import pin_times
 from server import gunicorn
 
 Headers = dict[str, str]
@@ -41,15 +44,22 @@ class Client:
             connection.close()
 
 
+# Every file time in the served copy: before the newest entry, so that Last-Modified is
+# that entry's date (as it would be with the files older than every entry).
+PINNED = datetime(2025, 11, 1, tzinfo=UTC)
+
+
 @pytest.fixture
 def client(content: Path, tmp_path: Path) -> Iterator[Client]:
-    """gunicorn with two workers over a copy of the sample content."""
+    """gunicorn with two workers over a copy of the sample content, its times pinned."""
+    pin_times(content, PINNED)
     with gunicorn(content, "--workers", "2", env={"FEEDSVC_CACHE": str(tmp_path / "cache")}) as url:
         yield Client(url)
 
 
 def test_feed_carries_validators_and_caching_headers(client: Client) -> None:
-    """Strong ETag, Last-Modified of the newest entry, Cache-Control from ttl, Vary."""
+    """Strong ETag, Last-Modified (here the newest entry's date: the files are older),
+    Cache-Control from ttl, Vary."""
     status, headers, body = client.request("/rss.xml")
     assert status == 200
     assert headers["etag"].startswith('"') and not headers["etag"].startswith("W/")
@@ -155,6 +165,7 @@ def test_two_processes_serve_identical_bytes(content: Path, tmp_path: Path) -> N
     for (first_headers, first_body), (second_headers, second_body) in zip(*answers, strict=True):
         assert first_body == second_body
         assert first_headers["etag"] == second_headers["etag"]
+        assert first_headers["last-modified"] == second_headers["last-modified"]
 
 
 def wait_for(check: object, timeout: float = 20) -> None:
@@ -163,6 +174,35 @@ def wait_for(check: object, timeout: float = 20) -> None:
     while not check():  # type: ignore[operator]
         assert time.monotonic() < deadline, "the change never showed"
         time.sleep(0.1)
+
+
+def test_an_edit_that_keeps_updated_reaches_clients_that_send_only_ims(
+    client: Client, content: Path
+) -> None:
+    """A title fixed without a new `updated`: every worker answers a client holding the old
+    version (If-Modified-Since only) with the new one, dated no later than its Date."""
+    _, headers, _ = client.request("/rss.xml")
+    held = parse_date(headers["last-modified"])
+    path = content / "2025" / "john-bolton-indicted.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Former National", "Ex-National"), encoding="utf-8")
+
+    def caught_up() -> bool:
+        answers = [
+            client.request("/rss.xml", If_Modified_Since=headers["last-modified"])
+            for _ in range(4)  # both workers, most likely
+        ]
+        for status, answer, body in answers:
+            if status == 304:  # a worker that has not re-read the file yet
+                assert answer["last-modified"] == headers["last-modified"]
+                continue
+            assert status == 200 and b"Ex-National" in body
+            modified, date = parse_date(answer["last-modified"]), parse_date(answer["date"])
+            assert held is not None and modified is not None and date is not None
+            assert held < modified <= date
+        return all(status == 200 for status, _, _ in answers)
+
+    wait_for(caught_up)
 
 
 def test_live_add_edit_rename_delete_and_broken_edit(client: Client, content: Path) -> None:

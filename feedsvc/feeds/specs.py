@@ -17,7 +17,9 @@ from feedsvc.feeds.entries import Entry, entry
 from feedsvc.model import Article, Author, Site
 from feedsvc.urls import FORMATS, FeedKey, Urls
 
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)  # a fixed date for a feed with no entries
+# The date of an empty feed on a site with nothing published yet: fixed, so every
+# process writes the same bytes, and plausible (validators flag 1970 as ImplausibleDate).
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def fingerprint(catalog: Catalog, spec: Spec) -> Hashable:
         spec.value,
         catalog.site,
         spec.subject,
+        None if spec.articles else empty_feed_updated(catalog),  # an empty feed's only date
         tuple(
             (
                 article.digest,
@@ -129,10 +132,34 @@ class Feed:
         return self.urls.feed(FeedKey(self.kind, self.value, fmt))
 
 
+def empty_feed_updated(catalog: Catalog) -> datetime:
+    """The date of a feed with no entries: the `updated` of the site's newest published
+    article, else `EMPTY_FEED_UPDATED`. Taken from the content, like every date in a feed."""
+    return catalog.articles[0].updated if catalog.articles else EMPTY_FEED_UPDATED
+
+
+def last_modified(catalog: Catalog, spec: Spec) -> datetime:
+    """The feed's HTTP `Last-Modified`, before the server caps it at the current time.
+
+    While a process runs, a feed's bytes change only when a file in the content
+    folder does or an article goes live. So this is the newest of: the folder's
+    newest file time (`Catalog.changed`; any file counts, since an edit can take an
+    article out of a feed and leave no file the feed still shows changed), the
+    `updated` of the site's newest published article (never before its `date`, the
+    moment it went live: a release changes the feeds it enters and those whose
+    related links now reach it), and the feed's own date, so that the header is
+    never earlier than the `updated` the feed writes. From the content alone, so
+    every process and restart agrees; a step forward where these bytes did not
+    change costs a client that sends only If-Modified-Since one download.
+    """
+    newest = max((article.updated for article in spec.articles), default=catalog.changed)
+    return max(catalog.changed, empty_feed_updated(catalog), newest)
+
+
 def feed(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] = entry) -> Feed:
     """A spec's articles as entries, each made by `make` (an `EntryCache.get`, say)."""
     entries = tuple(make(catalog, article) for article in spec.articles)
-    updated = max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)
+    updated = max((e.updated for e in entries), default=empty_feed_updated(catalog))
     return Feed(
         spec.kind,
         spec.value,

@@ -22,8 +22,8 @@ from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etag
 
 from feedsvc import feeds
 from feedsvc.catalog import Catalog
-from feedsvc.feeds import EntryCache
-from feedsvc.live import Library
+from feedsvc.feeds import EntryCache, specs
+from feedsvc.live import Library, utc_now
 from feedsvc.urls import FORMATS, FeedKey, parse_feed_path
 
 StartResponse = Callable[..., Any]
@@ -49,10 +49,10 @@ class Prepared:
     last_modified: datetime
 
 
-def prepare(body: bytes, content_type: str, updated: datetime, ttl_minutes: int) -> Prepared:
+def prepare(body: bytes, content_type: str, last_modified: datetime, ttl_minutes: int) -> Prepared:
     """Compress once and compute every header, so that serving only picks them."""
     shared = [
-        ("Last-Modified", http_date(updated)),
+        ("Last-Modified", http_date(last_modified)),
         ("Cache-Control", f"public, max-age={ttl_minutes * 60}"),
         ("Vary", "Accept-Encoding"),
     ]
@@ -66,18 +66,41 @@ def prepare(body: bytes, content_type: str, updated: datetime, ttl_minutes: int)
         return Variant(data, etag, headers + validators, validators)
 
     gzipped = variant(zipped, [("Content-Encoding", "gzip")])
-    return Prepared(variant(body, []), gzipped, updated.replace(microsecond=0))
+    return Prepared(variant(body, []), gzipped, last_modified.replace(microsecond=0))
+
+
+def redated(prepared: Prepared, last_modified: datetime) -> Prepared:
+    """The same bytes and ETags with another `Last-Modified`."""
+    value = http_date(last_modified)
+
+    def variant(old: Variant) -> Variant:
+        def swap(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+            return [(name, value if name == "Last-Modified" else v) for name, v in headers]
+
+        return Variant(old.body, old.etag, swap(old.headers), swap(old.not_modified))
+
+    return Prepared(
+        variant(prepared.identity), variant(prepared.gzipped), last_modified.replace(microsecond=0)
+    )
 
 
 class FeedResponses:
     """Prepared feeds for the current catalog, re-rendered only when what they show changes."""
 
     def __init__(
-        self, library: Library, entries: EntryCache | None = None, keep: int = 4096
+        self,
+        library: Library,
+        entries: EntryCache | None = None,
+        keep: int = 4096,
+        *,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.library = library
         self.entries = entries or EntryCache()
         self.keep = keep  # rendered feeds remembered across catalogs
+        # The real time, which Last-Modified never passes, as the Date header says it
+        # (the library's clock decides publication, and tests move it).
+        self.clock = clock
         # The catalog and its prepared feeds, swapped together as one tuple. Only
         # feeds that exist are remembered, so its size is bounded by the content.
         self._state: tuple[Catalog | None, dict[FeedKey, Prepared]] = (None, {})
@@ -105,15 +128,22 @@ class FeedResponses:
         if spec is None:
             return None
         fingerprint = (key.fmt, feeds.fingerprint(catalog, spec))
+        # Never later than the Date header: file times can be in the future.
+        last_modified = min(specs.last_modified(catalog, spec), self.clock())
+        last_modified = last_modified.replace(microsecond=0)
         with self._lock:
             prepared = self._by_fingerprint.get(fingerprint)
             if prepared is not None:
                 self._by_fingerprint.move_to_end(fingerprint)  # least recently used goes first
+                if prepared.last_modified != last_modified:
+                    # The same bytes, dated anew: bytes served before (an edit undone)
+                    # must not bring back an older date than the version in between.
+                    prepared = self._by_fingerprint[fingerprint] = redated(prepared, last_modified)
                 return prepared
         feed = feeds.feed(catalog, spec, self.entries.get)
         body = feeds.WRITERS[key.fmt](feed)
         content_type = f"{FORMATS[key.fmt].media_type}; charset=utf-8"
-        prepared = prepare(body, content_type, feed.updated, catalog.site.ttl)
+        prepared = prepare(body, content_type, last_modified, catalog.site.ttl)
         with self._lock:
             self._by_fingerprint[fingerprint] = prepared
             while len(self._by_fingerprint) > self.keep:

@@ -16,11 +16,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feedsvc.catalog import Catalog, build_catalog, placement
-from feedsvc.loading.discover import SITE_FILE, Stamp, is_author_file, is_source, scan, stamp
+from feedsvc.catalog import NO_FILE_TIME, Catalog, build_catalog, placement
+from feedsvc.loading.discover import (
+    SITE_FILE,
+    Stamp,
+    folder_times,
+    is_author_file,
+    is_source,
+    parents,
+    scan_tree,
+    stamp,
+)
 from feedsvc.loading.documents import FileRead, read_file
 from feedsvc.loading.frontmatter import parse
 from feedsvc.loading.rules import KEPT, Candidates, Rules
@@ -40,6 +49,12 @@ PARALLEL_READS = 2000  # files read at once from which a child process reads hal
 def utc_now() -> datetime:
     """The current time, aware."""
     return datetime.now(UTC)
+
+
+def file_time(ns: int) -> datetime:
+    """A file time in ns since the epoch, as an aware datetime; exact, so every process
+    turns the same stamp into the same time."""
+    return NO_FILE_TIME + timedelta(microseconds=ns // 1000)
 
 
 class Library:
@@ -66,6 +81,7 @@ class Library:
         self._site_problems = first.problems
         self._site_stamp = stamp(root / SITE_FILE)
         self._reads: dict[str, FileRead] = {}
+        self._folders: dict[str, int] = {}  # every folder scan enters → its mtime in ns
         self._good: dict[str, Article | Author] = {}  # path → the version last published
         self._rules = Rules()
         self._authors: dict[str, Author] = {}
@@ -98,12 +114,14 @@ class Library:
         """
         return self._refresh(paths, None)
 
-    def _refresh(self, paths: Iterable[str] | None, scanned: dict[str, Stamp] | None) -> bool:
-        """`refresh`, given the result of a scan if one was just made."""
+    def _refresh(
+        self, paths: Iterable[str] | None, scanned: tuple[dict[str, Stamp], dict[str, int]] | None
+    ) -> bool:
+        """`refresh`, given the result of a scan (`scan_tree`) if one was just made."""
         with self._lock, paused_collector():
             reread_all = self._reload_site()
             if paths is None or reread_all:
-                stamps = scan(self.root) if scanned is None else scanned
+                stamps, self._folders = scan_tree(self.root) if scanned is None else scanned
                 gone = set(self._reads) - set(stamps)
                 changed = [
                     path
@@ -115,6 +133,10 @@ class Library:
                 stamps = {p: s for p in wanted if (s := stamp(self.root / p))}
                 gone = {p for p in wanted if p not in stamps and p in self._reads}
                 changed = list(stamps)  # an event is news even when the stamp looks the same
+                # The folders known, and those of the named files (new ones too): a
+                # deletion shows only in its folder's time. A few stats, not a listing.
+                around = {folder for path in wanted for folder in parents(path)}
+                self._folders = folder_times(self.root, {*self._folders, *around})
             reads = self._read_all({path: stamps[path] for path in changed})
             if not reread_all:
                 for path, read in list(reads.items()):
@@ -124,9 +146,28 @@ class Library:
             first = self._catalog is None
             everything = reread_all or (first and not self._rules.accepted)
             if not (reads or gone or everything or first):
+                self._redate()
                 return False
             self._apply(reads, gone, everything=everything)
             return True
+
+    def _changed(self) -> datetime:
+        """The newest file time in the content folder (`Catalog.changed`): every file
+        read, site.yaml, every folder, as last stat'ed."""
+        newest = max(
+            max((read.stamp[0] for read in self._reads.values()), default=0),
+            self._site_stamp[0] if self._site_stamp else 0,
+            max(self._folders.values(), default=0),
+        )
+        return file_time(newest)
+
+    def _redate(self) -> None:
+        """Only file times moved (a file saved unchanged, a broken site.yaml, a file that is
+        not content added or removed): the same catalog with the folder's new time, so
+        that this process derives the Last-Modified a restart would."""
+        catalog, changed = self._catalog, self._changed()
+        if catalog is not None and catalog.changed != changed:
+            self._catalog = replace(catalog, changed=changed)
 
     def _read_all(self, stamps: dict[str, Stamp]) -> dict[str, FileRead]:
         """Read files, moving their bodies to the body store.
@@ -189,6 +230,7 @@ class Library:
             del self._reads[path]
             self._good.pop(path, None)  # a deleted file leaves the feeds
         self._reads.update(reads)
+        changed = self._changed()
         touched = set(self._reads) if everything else {*reads, *gone}
         if not everything:  # another process may have published a version this one missed
             broken = [p for p in reads if reads[p].version is None]
@@ -214,7 +256,9 @@ class Library:
         self._problems = None
         self._log(self.problems)
         old = self._catalog
-        self._catalog = self._next_catalog(previous, authors_before, everything=everything)
+        self._catalog = self._next_catalog(
+            previous, authors_before, everything=everything, changed=changed
+        )
         if isinstance(self.bodies, MemoryBodies):  # requests may still hold the old catalog
             self.bodies.keep_only(self._digests(old))
         # Soon only after a cold load: a restart's few changes can wait.
@@ -240,6 +284,7 @@ class Library:
         authors_before: Mapping[str, Author],
         *,
         everything: bool,
+        changed: datetime,
     ) -> Catalog:
         """The catalog after a change: the old one with new versions swapped in when nothing
         moves in its indexes (the common live edit: text, title, `updated`), else a new one."""
@@ -255,8 +300,12 @@ class Library:
                 for path in previous
             )
         ):
-            return old.with_new_versions({a.slug: a for p in previous if (a := accepted.get(p))})
-        return build_catalog(self._site, self._authors, accepted.values(), self.clock(), self.body)
+            return old.with_new_versions(
+                {a.slug: a for p in previous if (a := accepted.get(p))}, changed=changed
+            )
+        return build_catalog(
+            self._site, self._authors, accepted.values(), self.clock(), self.body, changed=changed
+        )
 
     def _current_authors(self) -> dict[str, Author]:
         """Each author file's current version, or its last good one while it is broken."""
@@ -351,7 +400,12 @@ class Library:
             with self._lock:  # a scheduled article's time has come: build once, after any refresh
                 if self._catalog is catalog:
                     self._catalog = build_catalog(
-                        self._site, self._authors, self._rules.accepted.values(), now, self.body
+                        self._site,
+                        self._authors,
+                        self._rules.accepted.values(),
+                        now,
+                        self.body,
+                        changed=catalog.changed,  # no file changed: only the time passed
                     )
                 current = self._catalog
             assert current is not None

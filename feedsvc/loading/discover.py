@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 SITE_FILE = "site.yaml"
@@ -18,8 +19,20 @@ def scan(root: Path) -> dict[str, Stamp]:
 
     Names starting with '.' or '_' (editor files, drafts folders) are skipped.
     """
+    return scan_tree(root)[0]
+
+
+def scan_tree(root: Path) -> tuple[dict[str, Stamp], dict[str, int]]:
+    """`scan`, and the modification time (ns) of every folder it enters, named as by
+    `folders`.
+
+    A folder's time moves when an entry is added to it, removed or renamed: the
+    one trace a deleted file leaves. Each folder is stat'ed after it is listed, so
+    a deletion that the listing missed is in the time rather than the reverse.
+    """
     stamps: dict[str, Stamp] = {}
-    for prefix, _, entries in _listing(root):
+    times: dict[str, int] = {}
+    for prefix, folder, entries in _listing(root):
         for entry in entries:
             if entry.name.endswith(EXTENSION) and not entry.is_dir():
                 try:
@@ -27,7 +40,25 @@ def scan(root: Path) -> dict[str, Stamp]:
                 except OSError:
                     continue  # gone since the listing: a later scan sees it
                 stamps[prefix + entry.name] = (info.st_mtime_ns, info.st_size)
-    return stamps
+        with contextlib.suppress(OSError):  # gone since: its parent's time says so
+            times[prefix.rstrip("/") or "."] = Path(folder).stat().st_mtime_ns
+    return stamps, times
+
+
+def folder_times(root: Path, names: Iterable[str]) -> dict[str, int]:
+    """The modification time (ns) of each named folder (as `folders` names them) that
+    still exists: a few stats, where listing the tree would read every entry."""
+    times: dict[str, int] = {}
+    for name in names:
+        with contextlib.suppress(OSError):  # removed: its parent's time moved instead
+            times[name] = (root / name).stat().st_mtime_ns
+    return times
+
+
+def parents(rel: str) -> list[str]:
+    """The folders holding a path, innermost first, as `folders` names them."""
+    parts = rel.split("/")[:-1]
+    return [*("/".join(parts[:end]) for end in range(len(parts), 0, -1)), "."]
 
 
 def folders(root: Path) -> list[str]:
