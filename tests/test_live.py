@@ -22,7 +22,7 @@ from watchfiles import Change
 from conftest import GOOD_ARTICLE, SAMPLE, WriteFile
 from feedsvc.feeds import every_feed
 from feedsvc.http.serving import FeedResponses
-from feedsvc.live import Library, Watcher, state, watcher
+from feedsvc.live import Library, Watcher, reading, watcher
 from feedsvc.loading import documents
 from feedsvc.loading.discover import folders
 from feedsvc.loading.rules import KEPT
@@ -133,7 +133,7 @@ def test_restart_reads_only_changed_files(
     read: list[str] = []
     real = documents.read_file
     monkeypatch.setattr(
-        state, "read_file", lambda root, rel, *a: read.append(rel) or real(root, rel, *a)
+        reading, "read_file", lambda root, rel, *a: read.append(rel) or real(root, rel, *a)
     )
     second = library(content)
     assert read == ["2025/zz-new.md"]
@@ -245,7 +245,7 @@ def test_loading_pauses_the_collector_and_restores_it(
     lib = library(content)
     real = documents.read_file
     monkeypatch.setattr(
-        state, "read_file", lambda *args: seen.append(gc.isenabled()) or real(*args)
+        reading, "read_file", lambda *args: seen.append(gc.isenabled()) or real(*args)
     )
     (gc.enable if enabled else gc.disable)()
     try:
@@ -480,7 +480,7 @@ def test_a_large_first_load_reads_half_in_a_child(
     that reading them all here gives, and so does a re-read of everything later."""
     write("2025/zz-broken.md", "---\ntitle: [half-saved\n")
     alone = library(content, cache=False)
-    monkeypatch.setattr(state, "PARALLEL_READS", 2)
+    monkeypatch.setattr(reading, "PARALLEL_READS", 2)
     split = library(content, cache=False)
     assert split.articles == alone.articles
     assert [vars(p) for p in split.problems] == [vars(p) for p in alone.problems]

@@ -10,51 +10,34 @@ half-built catalog: a new one is built aside and swapped in with one assignment.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsvc.catalog import NO_FILE_TIME, Catalog, build_catalog, placement
+from feedsvc.catalog import Catalog, build_catalog, placement
+from feedsvc.live.reading import body_of, changes, newest_time, read_files, same
 from feedsvc.loading.discover import (
     SITE_FILE,
-    Stamp,
-    folder_times,
     is_author_file,
-    is_source,
-    parents,
-    scan_tree,
     stamp,
 )
-from feedsvc.loading.documents import FileRead, read_file
-from feedsvc.loading.frontmatter import parse
+from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import KEPT, Candidates, Rules
 from feedsvc.loading.site import SiteError, read_site
 from feedsvc.model import Article, Author, Problem, Site, warning
-from feedsvc.runtime import Child, paused_collector
+from feedsvc.runtime import paused_collector
 from feedsvc.store.bodies import Bodies, MemoryBodies
 from feedsvc.store.cache import ContentCache, Snapshot
 
 log = logging.getLogger(__name__)
 
-RACY_NS = 2_000_000_000  # files changed this recently are read again by the next scan
-BODY_BATCH = 1000  # bodies held in memory at most while a large folder is read
-PARALLEL_READS = 2000  # files read at once from which a child process reads half
-
 
 def utc_now() -> datetime:
     """The current time, aware."""
     return datetime.now(UTC)
-
-
-def file_time(ns: int) -> datetime:
-    """A file time in ns since the epoch, as an aware datetime; exact, so every process
-    turns the same stamp into the same time."""
-    return NO_FILE_TIME + timedelta(microseconds=ns // 1000)
 
 
 class Library:
@@ -112,35 +95,20 @@ class Library:
 
         Returns True when the content changed and a new catalog was swapped in.
         """
-        return self._refresh(paths, None)
+        return self._refresh(paths)
 
-    def _refresh(
-        self, paths: Iterable[str] | None, scanned: tuple[dict[str, Stamp], dict[str, int]] | None
-    ) -> bool:
-        """`refresh`, given the result of a scan (`scan_tree`) if one was just made."""
+    def _refresh(self, paths: Iterable[str] | None) -> bool:
+        """`refresh`, under the lock."""
         with self._lock, paused_collector():
             reread_all = self._reload_site()
-            if paths is None or reread_all:
-                stamps, self._folders = scan_tree(self.root) if scanned is None else scanned
-                gone = set(self._reads) - set(stamps)
-                changed = [
-                    path
-                    for path, found in stamps.items()
-                    if reread_all or path not in self._reads or self._reads[path].stamp != found
-                ]
-            else:
-                wanted = {p for p in paths if is_source(p)}
-                stamps = {p: s for p in wanted if (s := stamp(self.root / p))}
-                gone = {p for p in wanted if p not in stamps and p in self._reads}
-                changed = list(stamps)  # an event is news even when the stamp looks the same
-                # The folders known, and those of the named files (new ones too): a
-                # deletion shows only in its folder's time. A few stats, not a listing.
-                around = {folder for path in wanted for folder in parents(path)}
-                self._folders = folder_times(self.root, {*self._folders, *around})
-            reads = self._read_all({path: stamps[path] for path in changed})
+            named = None if reread_all else paths
+            wanted_stamps, gone, self._folders = changes(
+                self.root, self._reads, self._folders, named, reread_all=reread_all
+            )
+            reads = read_files(self.root, self._site, wanted_stamps, self.bodies)
             if not reread_all:
                 for path, read in list(reads.items()):
-                    if _same(self._reads.get(path), read):  # saved again, or touched
+                    if same(self._reads.get(path), read):  # saved again, or touched
                         self._reads[path] = replace(self._reads[path], stamp=read.stamp)
                         del reads[path]
             first = self._catalog is None
@@ -152,14 +120,8 @@ class Library:
             return True
 
     def _changed(self) -> datetime:
-        """The newest file time in the content folder (`Catalog.changed`): every file
-        read, site.yaml, every folder, as last stat'ed."""
-        newest = max(
-            max((read.stamp[0] for read in self._reads.values()), default=0),
-            self._site_stamp[0] if self._site_stamp else 0,
-            max(self._folders.values(), default=0),
-        )
-        return file_time(newest)
+        """The newest file time in the content folder (`Catalog.changed`)."""
+        return newest_time(self._reads.values(), self._site_stamp, self._folders)
 
     def _redate(self) -> None:
         """Only file times moved (a file saved unchanged, a broken site.yaml, a file that is
@@ -169,58 +131,9 @@ class Library:
         if catalog is not None and catalog.changed != changed:
             self._catalog = replace(catalog, changed=changed)
 
-    def _read_all(self, stamps: dict[str, Stamp]) -> dict[str, FileRead]:
-        """Read files, moving their bodies to the body store.
-
-        A stamp too recent to trust is marked so that the next scan reads the
-        file again: file times are coarse (a few ms), so two saves of the same
-        size within one tick share a stamp and the second would go unseen.
-        """
-        reads = {}
-        recent = time.time_ns() - RACY_NS
-        batch: list[tuple[str, str]] = []  # bodies go to the store a batch at a time
-        for read in self._read_in_two(stamps):
-            path, found = read.path, read.stamp
-            if read.article:
-                batch.append((read.article.digest, read.body))
-            fresh = found[0] >= recent
-            reads[path] = replace(read, body="", stamp=(found[0], -1) if fresh else found)
-            if len(batch) >= BODY_BATCH:
-                self.bodies.put_many(batch)
-                batch = []
-        self.bodies.put_many(batch)
-        return reads
-
-    def _read_in_two(self, stamps: dict[str, Stamp]) -> Iterator[FileRead]:
-        """Read files; many at once (a first load) half here and half in a forked child,
-        on both cores."""
-        root, site, paths = self.root, self._site, list(stamps)
-        if len(paths) < PARALLEL_READS:
-            yield from (read_file(root, path, stamps[path], site) for path in paths)
-            return
-        half = len(paths) // 2
-        there = Child(lambda: [read_file(root, p, stamps[p], site) for p in paths[half:]])
-        try:
-            yield from (read_file(root, path, stamps[path], site) for path in paths[:half])
-            yield from there.result()
-        finally:
-            there.cancel()
-
     def body(self, article: Article) -> str:
-        """An article's Markdown: from the body store, else from its file if unchanged."""
-        found = self.bodies.get(article.digest)
-        if found is not None:
-            return found
-        try:  # a body store lost under a cache (deleted by hand, say)
-            text = (self.root / article.source).read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            text = ""
-        if hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest() != article.digest:
-            log.error("the body of %s is lost; it shows empty until saved again", article.source)
-            return ""
-        body = parse(text).body
-        self.bodies.put_many([(article.digest, body)])
-        return body
+        """An article's Markdown."""
+        return body_of(self.root, article, self.bodies)
 
     # --- applying a change ---------------------------------------------------------------
 
@@ -425,19 +338,3 @@ class Library:
     def after_fork(self) -> None:
         """In a forked worker: a fresh lock (the parent's thread holds the copied one)."""
         self._lock = threading.RLock()
-
-
-def _same(old: FileRead | None, new: FileRead) -> bool:
-    """Whether a re-read found exactly what was already there, its stamp aside.
-
-    An article is its digest; an author or a broken file is what was read of it
-    (problems compare by path and line only, hence their fields here).
-    """
-    if old is None:
-        return False
-    digests = [r.article.digest if r.article else None for r in (old, new)]
-    return (
-        digests[0] == digests[1]
-        and old.author == new.author
-        and [vars(p) for p in old.problems] == [vars(p) for p in new.problems]
-    )
