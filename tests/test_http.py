@@ -142,8 +142,8 @@ def test_unknown_feed_is_a_404_page(client: Client) -> None:
     assert status == 404 and b"No such author" in body
 
 
-def test_health_reports_counts_not_names(client: Client, content: Path) -> None:
-    """/healthz: status, version and problem counts; never a file name."""
+def test_health_answers_json(client: Client) -> None:
+    """/healthz through a real server: JSON with the status, version and problem counts."""
     status, headers, body = client.request("/healthz")
     assert status == 200 and headers["content-type"] == "application/json"
     assert b'"errors":0' in body and b'"version":' in body

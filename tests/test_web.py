@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree, html
 
-from conftest import WriteFile, make_app
+from conftest import GOOD_ARTICLE, WriteFile, make_app
 from feedcheck import check_atom, check_rss
 from test_feeds import write_empty_bodies
 
@@ -284,3 +284,17 @@ def test_every_link_keeps_the_sites_sub_path(content: Path, write: WriteFile, vi
     assert f"{SUB}authors/j-williams/portrait.png" in author
     assert f"{SUB}authors/j-williams/portrait.png" in article  # the author box
     assert written["Location"] == [f"{SUB}articles/regional-rail-winter-timetable/"]
+
+
+def test_health_reports_counts_not_names(content: Path, write: WriteFile) -> None:
+    """/healthz counts the problems of broken and odd files, and names none of them: a
+    file name can give away a story that is not published."""
+    write("2025/secret-merger-talks.md", "---\ntitle: [half-saved\n")
+    write("2025/quiet-takeover-bid.md", GOOD_ARTICLE.replace("tags:", "tagz:"))
+    response = make_app(content).test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json is not None
+    assert response.json["problems"] == {"errors": 1, "warnings": 1}
+    text = response.get_data(as_text=True)
+    assert "secret" not in text and "takeover" not in text and ".md" not in text
+    assert response.headers["Cache-Control"] == "no-store"
