@@ -114,6 +114,11 @@ class Child(Generic[T]):
         os.close(write_end)
         self._pid, self._fd = pid, read_end
 
+    @property
+    def pid(self) -> int:
+        """The child's process id; 0 once its result is taken, or when none could be had."""
+        return self._pid
+
     def result(self) -> T:
         """What `work` returned."""
         if not self._pid:

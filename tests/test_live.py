@@ -505,3 +505,18 @@ def test_every_worker_keeps_the_same_last_good_version(content: Path) -> None:
     assert seeing.refresh({BOLTON}) and missing.refresh({BOLTON})
     for lib in (seeing, missing):
         assert "Ex-National" in lib.catalog().by_slug["john-bolton-indicted"].title
+
+
+def test_a_site_yaml_with_an_error_keeps_the_last_good_settings(content: Path) -> None:
+    """A new site.yaml with any error (here a bad ttl beside a new title) is reported and
+    changes nothing; once fixed, the new settings apply."""
+    lib = library(content)
+    site = content / "site.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace("ttl: 5", "ttl: 0").replace("The Harbor Ledger", "The Ledger"))
+    lib.refresh({"site.yaml"})
+    assert (lib.catalog().site.title, lib.catalog().site.ttl) == ("The Harbor Ledger", 5)
+    assert [p.field for p in lib.problems] == ["ttl"]
+    site.write_text(text.replace("The Harbor Ledger", "The Ledger"))
+    lib.refresh({"site.yaml"})
+    assert lib.catalog().site.title == "The Ledger" and lib.problems == ()

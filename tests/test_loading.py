@@ -366,7 +366,7 @@ def test_work_in_a_child_gives_what_it_gives_here(
         patch.setattr(runtime.os, "fork", no_fork)
         assert Child(lambda: scan(content)).result() == scan(content)
     child = Child(lambda: [scan(content)] * 500)  # more than a pipe holds: it waits
-    pid = child._pid
+    pid = child.pid
     child.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # stopped and reaped: no child left behind

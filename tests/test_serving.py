@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import WriteFile
+from feedsvc import feeds
 from feedsvc.feeds import EntryCache, entries
 from feedsvc.http.serving import (
     FeedResponses,
@@ -152,11 +153,11 @@ def test_a_feed_rendered_for_an_old_catalog_stays_out_of_the_new(
     """A render that raced a content change is never served for the new catalog."""
     library = Library(content)
     responses = FeedResponses(library)
-    real = responses._prepare
+    real = feeds.WRITERS["rss"]
     raced: list[bool] = []
 
-    def racing(catalog: object, path: str) -> object:
-        result = real(catalog, path)  # type: ignore[arg-type]
+    def racing(feed: feeds.Feed) -> bytes:
+        result = real(feed)
         if not raced:  # meanwhile: an edit lands and another request sees it
             raced.append(True)
             text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
@@ -165,7 +166,7 @@ def test_a_feed_rendered_for_an_old_catalog_stays_out_of_the_new(
             responses.get("/atom.xml")
         return result
 
-    monkeypatch.setattr(responses, "_prepare", racing)
+    monkeypatch.setitem(feeds.WRITERS, "rss", racing)
     responses.get("/rss.xml")  # rendered from the old catalog
     latest = responses.get("/rss.xml")
     assert latest is not None and b"Ex-National" in latest.identity.body

@@ -298,3 +298,14 @@ def test_health_reports_counts_not_names(content: Path, write: WriteFile) -> Non
     text = response.get_data(as_text=True)
     assert "secret" not in text and "takeover" not in text and ".md" not in text
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_site_without_id_authority_serves(content: Path) -> None:
+    """site.yaml without `id_authority` starts and serves, with ids from the host of its url."""
+    site = content / "site.yaml"
+    lines = site.read_text(encoding="utf-8").splitlines()
+    site.write_text("\n".join(x for x in lines if not x.startswith("id_authority")) + "\n")
+    client = make_app(content, base_url="http://127.0.0.1:8000/").test_client()
+    response = client.get("/atom.xml")
+    assert response.status_code == 200
+    assert b"<id>tag:news.example.org,2025-10-16:john-bolton-indicted</id>" in response.data
