@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from feedsvc.loading.discover import AUTHORS_DIR
 from feedsvc.model import Article, Problem, error, warning
@@ -60,6 +61,31 @@ class Rules:
         self._claims: dict[str, str | set[str]] = {}  # key → the path, or paths, claiming it
         self.accepted: dict[str, Article] = {}  # path → the version published
         self._problems: dict[str, tuple[Problem, ...]] = {}  # path → what the rules found
+
+    def __getstate__(self) -> tuple[object, ...]:
+        """Pickled compactly: a file whose one candidate is published (almost every file)
+        is its path and its article, which the reads pickled beside it share."""
+        paths, articles, others = [], [], {}
+        for path, offered in self._candidates.items():
+            taken = self.accepted.get(path)
+            if offered.versions == (offered.current,) and taken is offered.current:
+                paths.append(path)
+                articles.append(taken)
+            else:
+                others[path] = (offered.current, offered.good, taken)
+        return (paths, articles, others, self._claims, self._problems)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        """The index as `__getstate__` left it."""
+        paths, articles, others, self._claims, self._problems = state
+        self._candidates = {
+            path: Candidates(article) for path, article in zip(paths, articles, strict=True)
+        }
+        self.accepted = dict(zip(paths, articles, strict=True))
+        for path, (current, good, taken) in others.items():
+            self._candidates[path] = Candidates(current, good)
+            if taken is not None:
+                self.accepted[path] = taken
 
     def copy(self) -> Rules:
         """A copy that later changes leave as it is (for the content cache's writer)."""

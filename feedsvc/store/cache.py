@@ -27,7 +27,7 @@ from feedsvc.store.bodies import SqliteBodies
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 7
+FORMAT = 8
 SOON = 2.0  # seconds before a `soon` write starts
 
 
@@ -74,7 +74,10 @@ class ContentCache:
                 # The cache folder is the service's own: nobody else writes it.
                 data = pickle.load(file)
             if data["format"] == FORMAT and data["site"] == site:
-                return Snapshot(data["reads"], data["good"], data["rules"])
+                reads = data["reads"]
+                good = {p: v for p, r in reads.items() if (v := r.article or r.author)}
+                good.update(data["good"])
+                return Snapshot(reads, good, data["rules"])
             log.info("the content cache is for other settings; rebuilding it")
         except FileNotFoundError:
             pass
@@ -116,7 +119,7 @@ class ContentCache:
                     self._wake.wait(wait)
                 site, snapshot = self._pending
             try:
-                self._write({"format": FORMAT, "site": site, **vars(snapshot)})
+                self._write({"format": FORMAT, "site": site, **_compact(snapshot)})
             except Exception:  # the writer must outlive any one failed write
                 log.exception("writing the content cache failed")
             with self._wake:
@@ -141,3 +144,15 @@ def _write_pending(ref: weakref.ref[ContentCache]) -> None:
     cache = ref()
     if cache is not None and cache._pending is not None:
         cache.flush()
+
+
+def _compact(snapshot: Snapshot) -> dict[str, Any]:
+    """The snapshot to pickle: a last good version that is what its file holds now (almost
+    every one) is left for `load` to take from the read, which pickles once anyway."""
+    reads = snapshot.reads
+    good = {
+        path: version
+        for path, version in snapshot.good.items()
+        if (read := reads.get(path)) is None or version is not (read.article or read.author)
+    }
+    return {"reads": reads, "good": good, "rules": snapshot.rules}
