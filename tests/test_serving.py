@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
@@ -248,3 +249,27 @@ def test_unknown_paths_take_no_memory(content: Path) -> None:
     finally:
         tracemalloc.stop()
     assert grown < 200_000
+
+
+def test_threads_asking_for_one_feed_at_once_render_it_once(
+    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit, every thread asks for the same feed at once: one renders it, the
+    others wait for its bytes rather than rendering them again."""
+    library = Library(content)
+    responses = FeedResponses(library)
+    rendered: list[int] = []
+    real = feeds.WRITERS["rss"]
+
+    def slow(feed: feeds.Feed) -> bytes:
+        rendered.append(1)
+        time.sleep(0.2)  # long enough for every thread to arrive meanwhile
+        return real(feed)
+
+    monkeypatch.setitem(feeds.WRITERS, "rss", slow)
+    threads = [threading.Thread(target=responses.get, args=("/rss.xml",)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(rendered) == 1

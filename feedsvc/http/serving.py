@@ -26,6 +26,7 @@ from feedsvc.feeds import EntryCache, specs
 from feedsvc.live import Library, utc_now
 from feedsvc.urls import FORMATS, FeedKey, parse_feed_path
 
+RENDER_STRIPES = 16
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -106,6 +107,10 @@ class FeedResponses:
         self._state: tuple[Catalog | None, dict[FeedKey, Prepared]] = (None, {})
         self._by_fingerprint: OrderedDict[Hashable, Prepared] = OrderedDict()
         self._lock = threading.Lock()  # for the LRU order, shared by every thread
+        # One render of a feed at a time: after an edit, every thread asks for the same
+        # feed at once, and all but one wait for its bytes instead of rendering them too.
+        # Striped, so that any number of paths asked for holds a fixed number of locks.
+        self._rendering = [threading.Lock() for _ in range(RENDER_STRIPES)]
 
     def get(self, path: str) -> Prepared | None:
         """The prepared feed at `path`, or None if there is no such feed."""
@@ -118,9 +123,12 @@ class FeedResponses:
             state = self._state = (catalog, {})
         prepared = state[1].get(key)
         if prepared is None:
-            prepared = self._prepare(catalog, key)
-            if prepared is not None:
-                state[1][key] = prepared  # into this catalog's dict only
+            with self._rendering[hash(key) % RENDER_STRIPES]:
+                prepared = state[1].get(key)  # rendered while this thread waited?
+                if prepared is None:
+                    prepared = self._prepare(catalog, key)
+                    if prepared is not None:
+                        state[1][key] = prepared  # into this catalog's dict only
         return prepared
 
     def _prepare(self, catalog: Catalog, key: FeedKey) -> Prepared | None:
