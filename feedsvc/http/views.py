@@ -93,7 +93,9 @@ def health() -> Response:
     """Status for monitors: version and problem counts, never file names."""
     current = library().catalog()
     counts = Counter(p.severity for p in library().problems)
+    cache = library().cache  # "failed": served in full without it (not a reason for 503)
     response = jsonify(
+        cache="off" if cache is None else cache.status,
         status="ok",
         version=current.version,
         articles=len(current.articles),

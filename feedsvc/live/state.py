@@ -172,7 +172,7 @@ class Library:
         self._catalog = self._next_catalog(
             previous, authors_before, everything=everything, changed=changed
         )
-        if isinstance(self.bodies, MemoryBodies):  # requests may still hold the old catalog
+        if self.bodies.in_memory:  # requests may still hold the old catalog
             self.bodies.keep_only(self._digests(old))
         # Soon only after a cold load: a restart's few changes can wait.
         if self.cache and self.cache.writable and (reads or gone or self._cold):

@@ -4,13 +4,18 @@ The files stay the source of truth: every cached read is checked against its
 file's stamp before use, and a cache that is missing, stale, corrupt or made
 for other settings is ignored and rewritten. It lives outside the content
 folder (the service never writes there) and is written in the background.
+A cache folder that cannot be used (inside the content folder, not a folder,
+not writable) is logged, and the service runs without it: nothing here raises.
+Its files hold drafts, so they are private: the folder 0700, the files 0600.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import pickle
+import stat
 import tempfile
 import threading
 import time
@@ -22,7 +27,7 @@ from typing import Any
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import Rules
 from feedsvc.model import Article, Author, Site
-from feedsvc.store.bodies import SqliteBodies
+from feedsvc.store.bodies import PRIVATE_FILE, GuardedBodies, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +51,30 @@ class ContentCache:
 
     def __init__(self, folder: Path, content: Path, quiet: float = 30) -> None:
         folder, content = folder.resolve(), content.resolve()
-        if folder.is_relative_to(content):
-            raise ValueError(f"the cache folder {folder} must be outside the content folder")
         self.path = folder / "content.pickle"
-        self.bodies = SqliteBodies(folder / "bodies.sqlite")
+        self.refused = _refusal(folder, content)  # why this folder cannot be used, if so
+        if self.refused:
+            log.error(
+                "%s: the service runs without a cache, so every start reads every file; %s",
+                *self.refused,
+            )
+        self.bodies = GuardedBodies(None if self.refused else folder / "bodies.sqlite")
         self.quiet = quiet
         self._pending: tuple[Any, ...] | None = None
         self._due = 0.0
         self._wake = threading.Condition()
         self._writer: threading.Thread | None = None
-        self.writable = True
+        self._write_failed = False
+        self.writable = not self.refused
         atexit.register(_write_pending, weakref.ref(self))  # a stop loses no pending write
+
+    @property
+    def status(self) -> str:
+        """For `/healthz`: "ok", or "failed" while this process runs without all of the
+        cache (refused, its body store in memory, or its last write failed; the log says
+        why). Either way everything is served: the content files are the truth."""
+        failed = self.refused or self.bodies.failed or self._write_failed
+        return "failed" if failed else "ok"
 
     def after_fork(self) -> None:
         """In a forked worker: the parent, which loaded before forking and watches too,
@@ -69,8 +87,14 @@ class ContentCache:
 
     def load(self, site: Site) -> Snapshot:
         """The cached reads, if the cache is for this format and these settings."""
+        if self.refused:
+            return Snapshot({}, {})
         try:
+            if self.path.exists() and not self.path.is_file():  # a FIFO would hang the read
+                raise OSError(f"{self.path} is not a regular file")
             with self.path.open("rb") as file:
+                if stat.S_IMODE(os.fstat(file.fileno()).st_mode) != PRIVATE_FILE:
+                    os.fchmod(file.fileno(), PRIVATE_FILE)  # written before files were private
                 # The cache folder is the service's own: nobody else writes it.
                 data = pickle.load(file)
             if data["format"] == FORMAT and data["site"] == site:
@@ -120,23 +144,50 @@ class ContentCache:
                 site, snapshot = self._pending
             try:
                 self._write({"format": FORMAT, "site": site, **_compact(snapshot)})
-            except Exception:  # the writer must outlive any one failed write
-                log.exception("writing the content cache failed")
+                if self._write_failed:
+                    log.warning("the content cache %s is written again", self.path)
+                self._write_failed = False
+            except Exception as error:  # the writer must outlive any one failed write
+                if not self._write_failed:  # once, not on every write while it lasts
+                    log.warning(
+                        "the content cache %s cannot be written (%s): the next start reads "
+                        "every file; make the folder writable or set FEEDSVC_CACHE to another",
+                        self.path,
+                        error,
+                    )
+                self._write_failed = True
             with self._wake:
                 if self._pending and self._pending[1] is snapshot:
                     self._pending = None
                 self._wake.notify_all()
 
     def _write(self, data: dict[str, Any]) -> None:
-        """Write atomically: other processes see the old file or the new one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically: other processes see the old file or the new one. The
+        temporary file is private (0600, `mkstemp`), and so is the file it becomes."""
+        private_folder(self.path.parent)  # deleted while running: made again
         with tempfile.NamedTemporaryFile(dir=self.path.parent, delete=False) as file:
             try:
                 pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 Path(file.name).unlink(missing_ok=True)  # no partial files left behind
                 raise
-        Path(file.name).replace(self.path)
+        try:
+            Path(file.name).replace(self.path)
+        except BaseException:
+            Path(file.name).unlink(missing_ok=True)
+            raise
+
+
+def _refusal(folder: Path, content: Path) -> tuple[str, str] | None:
+    """Why `folder` cannot hold the cache, and the fix; None if it can."""
+    fix = "set FEEDSVC_CACHE to a folder of its own outside the content folder, or to off"
+    if folder.is_relative_to(content):  # the service never writes into the content folder
+        return f"the cache folder {folder} is inside the content folder {content}", fix
+    try:
+        private_folder(folder)
+    except OSError as error:
+        return f"the cache folder {folder} cannot be made ({error})", fix
+    return None
 
 
 def _write_pending(ref: weakref.ref[ContentCache]) -> None:
