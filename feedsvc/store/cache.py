@@ -27,7 +27,7 @@ from feedsvc.store.bodies import SqliteBodies
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 7
+FORMAT = 8
 SOON = 2.0  # seconds before a `soon` write starts
 
 
