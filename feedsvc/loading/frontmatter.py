@@ -131,12 +131,6 @@ def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
         raise FrontMatterError(
             first_line, f"the front matter is not valid YAML: {excerpt(str(error))}", "fix the YAML"
         ) from None
-    except RecursionError:
-        raise FrontMatterError(
-            first_line,
-            "the front matter nests lists or mappings too deeply to be read",
-            "write each field as plain text or a simple list",
-        ) from None
     finally:
         loader.dispose()
 
