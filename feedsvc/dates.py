@@ -48,6 +48,11 @@ The rules, documented in the README:
   in parentheses after an offset, as in email dates (`-0400 (EDT)`), is a
   comment: the offset is used, and must agree with the name if the name is
   in one of the tables above.
+- a date's year (as written) is between `FIRST_YEAR` and `LAST_YEAR`, 1800 to
+  2999: far enough back for a digitised archive, and every id and feed date
+  keeps a four-digit year; 9999-12-31 23:00 in New York would not even fit in
+  a datetime once in UTC. A date of over `MAX_LENGTH` characters is refused
+  before any parser sees it.
 """
 
 from __future__ import annotations
@@ -127,6 +132,10 @@ _ZONE_WORD = re.compile(
 _UTC_PLUS = re.compile(r"(?<![A-Za-z])(UTC|GMT|UT|Z)\s*([+-])\s*(\d{1,2}):?(\d{2})?", re.IGNORECASE)
 
 
+FIRST_YEAR, LAST_YEAR = 1800, 2999  # the plausible years (README, "Dates")
+MAX_LENGTH = 80  # characters; the longest form people write is about 55
+
+
 class DateError(ValueError):
     """The text is not a complete date; `hint` says how to write one."""
 
@@ -152,7 +161,14 @@ def parse_date(text: object, zone: tzinfo, *, day_first: bool = False) -> Parsed
     if not isinstance(text, str | int) or isinstance(text, bool):
         raise DateError("the date is not text", EXAMPLE)
     text = str(text).strip()
+    if len(text) > MAX_LENGTH:
+        raise DateError(f"the date is {len(text):,} characters long, too long for a date", EXAMPLE)
     first = _iso(text) or _dateutil(text, day_first)
+    if not FIRST_YEAR <= first.year <= LAST_YEAR:
+        raise DateError(
+            f"'{text}' is in the year {first.year}, outside {FIRST_YEAR} to {LAST_YEAR}",
+            "check the year: " + EXAMPLE,
+        )
     if first.tzinfo is not None:
         return ParsedDate(first.astimezone(UTC))
     local = first.replace(tzinfo=zone)
@@ -205,13 +221,18 @@ def _probes(text: str, day_first: bool, zone: _ZoneSeen) -> tuple[datetime, date
     """The text read with each default, its zone (if any) told to `zone`."""
     try:
         return _read(text, day_first, zone)
-    except (ValueError, OverflowError):
+    except _UNREADABLE:
         # dateutil takes a zone name in upper case only: "pst" is one once it is "PST".
         upper = _ZONE_WORD.sub(_upper, text)
         if upper != text:
-            with contextlib.suppress(ValueError, OverflowError):
+            with contextlib.suppress(*_UNREADABLE):
                 return _read(upper, day_first, zone)
     raise DateError(f"'{text}' is not a date", EXAMPLE)
+
+
+# What dateutil raises for text it cannot read: OverflowError for a year such as
+# 99999999999, TypeError for some mixes of words and numbers.
+_UNREADABLE = (ValueError, OverflowError, TypeError)
 
 
 def _read(text: str, day_first: bool, zone: _ZoneSeen) -> tuple[datetime, datetime]:
@@ -267,6 +288,11 @@ def _zone(text: str, name: str | None, offset: int | None, wall: datetime) -> tz
 
 def _offset_zone(text: str, name: str | None, offset: timedelta, wall: datetime) -> tzinfo:
     """A numeric offset; refused if written after UTC or contradicting its named zone."""
+    if abs(offset) >= timedelta(hours=24):  # `timezone` refuses it; so do RFC 3339 and 822
+        raise DateError(
+            f"'{text}' has the offset {_hhmm(offset)}, more than a day",
+            f"write an offset between -23:59 and +23:59, e.g. {_example(wall, _hours(-5))}",
+        )
     written = _UTC_PLUS.search(text)
     if written and (int(written[3]) or int(written[4] or 0)):
         meant = _hours(int(written[3]), int(written[4] or 0))

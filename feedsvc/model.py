@@ -59,6 +59,7 @@ class Site:
     logo: str | None = None  # absolute URLs
     icon: str | None = None
     copyright: str | None = None
+    max_file_size: int = 1_048_576  # bytes a content file may have (`discover.MAX_FILE_SIZE`)
 
 
 @quick_pickle

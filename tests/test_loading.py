@@ -52,7 +52,7 @@ def only_problem(root: Path) -> Problem:
         ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\ndraft: maybe\n---\n", 5, "true or"),
         ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nslug: A B\n---\n", 5, "not a valid"),
         ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nid: 12\n---\n", 5, "absolute URI"),
-        ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\ntags: 7\n---\n", 5, "a list"),
+        ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\ntags: {a: b}\n---\n", 5, "a list"),
         ("---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nimage: a.png\n---\n", 5, "web addr"),
         (
             "---\ntitle: x\nauthor: j-williams\ndate: 2025-10-20\nrelated: [{title: t}]\n---\n",

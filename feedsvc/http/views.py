@@ -90,17 +90,22 @@ def media(name: str) -> Response:
 
 @bp.get("/healthz")
 def health() -> Response:
-    """Status for monitors: version and problem counts, never file names."""
-    current = library().catalog()
+    """Status for monitors: version and problem counts, never file names; `degraded` and
+    503 while changes cannot be followed (a refresh failing, the watcher failing or dead).
+    Content problems alone leave it 200: an author's typo is no reason to restart."""
+    current, watcher = library().catalog(), current_app.extensions["feedsvc.watcher"]
     counts = Counter(p.severity for p in library().problems)
+    checks = {"refresh": not library().failing, "watcher": watcher.healthy}
     cache = library().cache  # "failed": served in full without it (not a reason for 503)
     response = jsonify(
+        status="ok" if all(checks.values()) else "degraded",
+        checks={name: "ok" if good else "failing" for name, good in checks.items()},
         cache="off" if cache is None else cache.status,
-        status="ok",
         version=current.version,
         articles=len(current.articles),
         problems={"errors": counts[Severity.ERROR], "warnings": counts[Severity.WARNING]},
     )
+    response.status_code = 200 if all(checks.values()) else 503
     response.cache_control.no_store = True
     return response
 

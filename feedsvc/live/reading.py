@@ -15,7 +15,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from feedsvc.catalog import NO_FILE_TIME
-from feedsvc.loading.discover import Stamp, folder_times, is_source, parents, scan_tree, stamp
+from feedsvc.loading.discover import (
+    Stamp,
+    Unreadable,
+    folder_times,
+    is_folder,
+    is_source,
+    parents,
+    read_source,
+    scan_tree,
+    stamp,
+    under,
+)
 from feedsvc.loading.documents import FileRead, read_file
 from feedsvc.loading.frontmatter import parse
 from feedsvc.model import Article, Site
@@ -41,7 +52,14 @@ def changes(
     for `paths` (the watcher names them), or by a scan for changed stamps."""
     if paths is None:
         stamps, times = scan_tree(root)
-        gone = set(reads) - set(stamps)
+        # A folder that cannot be listed hides its files; they are not gone (and keep
+        # their last version), as a folder that can be listed again shows.
+        hidden = [path for path in stamps if is_folder(path)]
+        gone = {
+            path
+            for path in set(reads) - set(stamps)
+            if not any(under(path, folder) for folder in hidden)
+        }
         wanted = {
             path: found
             for path, found in stamps.items()
@@ -116,14 +134,15 @@ def _read_in_two(root: Path, site: Site, stamps: dict[str, Stamp]) -> Iterator[F
         there.cancel()
 
 
-def body_of(root: Path, article: Article, bodies: Bodies) -> str:
-    """An article's Markdown: from the body store, else from its file if unchanged."""
+def body_of(root: Path, article: Article, bodies: Bodies, limit: int) -> str:
+    """An article's Markdown: from the body store, else from its file if unchanged (and
+    still safe to read, at most `limit` bytes)."""
     found = bodies.get(article.digest)
     if found is not None:
         return found
     try:  # a body store lost under a cache (deleted by hand, say)
-        text = (root / article.source).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = read_source(root, article.source, limit).decode("utf-8-sig")
+    except (Unreadable, UnicodeDecodeError):
         text = ""
     if hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest() != article.digest:
         log.error("the body of %s is lost; it shows empty until saved again", article.source)

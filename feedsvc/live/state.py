@@ -74,6 +74,7 @@ class Library:
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         self._catalog: Catalog | None = None
         self._cold = True  # nothing came from a cache: write one soon
+        self._failing = False  # the last refresh raised: the folder may be ahead of us
         with paused_collector(freeze=True):  # the first load lives as long as the process
             self._first_load(cache)
 
@@ -93,9 +94,22 @@ class Library:
     def refresh(self, paths: Iterable[str] | None = None) -> bool:
         """Re-read `paths` (the watcher saw them change), or scan for changed stamps.
 
-        Returns True when the content changed and a new catalog was swapped in.
+        Returns True when the content changed and a new catalog was swapped in. A
+        refresh that raises leaves the last catalog served and the library `failing`
+        (one file never does: its problem is its own) until one succeeds.
         """
-        return self._refresh(paths)
+        try:
+            changed = self._refresh(paths)
+        except Exception:
+            self._failing = True
+            raise
+        self._failing = False
+        return changed
+
+    @property
+    def failing(self) -> bool:
+        """Whether the last refresh failed, so changes in the folder may not be served."""
+        return self._failing
 
     def _refresh(self, paths: Iterable[str] | None) -> bool:
         """`refresh`, under the lock."""
@@ -113,6 +127,8 @@ class Library:
                         del reads[path]
             first = self._catalog is None
             everything = reread_all or (first and not self._rules.accepted)
+            if self._failing:  # the last refresh stopped half-way: decide everything again
+                self._rules, everything = Rules(), True
             if not (reads or gone or everything or first):
                 self._redate()
                 return False
@@ -133,7 +149,7 @@ class Library:
 
     def body(self, article: Article) -> str:
         """An article's Markdown."""
-        return body_of(self.root, article, self.bodies)
+        return body_of(self.root, article, self.bodies, self._site.max_file_size)
 
     # --- applying a change ---------------------------------------------------------------
 

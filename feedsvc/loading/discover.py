@@ -1,23 +1,42 @@
-"""Which files make up the content folder, and the stamp that says when one changed."""
+"""Which files make up the content folder, the stamp that says when one changed, and
+reading one safely.
+
+A folder holds whatever people save into it: a FIFO, a link to a device or to a
+file elsewhere on the machine, a folder nobody may list. Each is still listed,
+so that it becomes a problem for its path rather than vanishing without a word,
+and only what is safe to read is ever read (`read_source`).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 SITE_FILE = "site.yaml"
 AUTHORS_DIR = "authors"
 EXTENSION = ".md"
+ROOT = "./"  # how a content folder that cannot be listed is named among the paths
+MAX_FILE_SIZE = 1_048_576  # bytes: the default of site.yaml's `max_file_size` (1 MiB)
 
 Stamp = tuple[int, int]  # (mtime in ns, size): a file is re-read only when this changes
+UNKNOWN: Stamp = (0, -1)  # a file that is there but cannot be stat'ed: read it to say why
+
+# Errors that mean "not there": anything else (EACCES, EIO…) is a problem to report.
+_ABSENT = (errno.ENOENT, errno.ENOTDIR)
 
 
 def scan(root: Path) -> dict[str, Stamp]:
     """Every author and article file below `root`, with its stamp.
 
     Names starting with '.' or '_' (editor files, drafts folders) are skipped.
+    Whatever has a `.md` name is listed, even when it is no regular file or a
+    link that leads nowhere: reading it says what is wrong. A folder that cannot
+    be listed is listed too, as its path with a trailing '/' (`ROOT` for the
+    content folder itself): its files are unknown, not gone.
     """
     return scan_tree(root)[0]
 
@@ -33,13 +52,14 @@ def scan_tree(root: Path) -> tuple[dict[str, Stamp], dict[str, int]]:
     stamps: dict[str, Stamp] = {}
     times: dict[str, int] = {}
     for prefix, folder, entries in _listing(root):
+        if isinstance(entries, OSError):
+            stamps[prefix or ROOT] = _stamp_of(Path(folder)) or UNKNOWN
+            continue
         for entry in entries:
             if entry.name.endswith(EXTENSION) and not entry.is_dir():
-                try:
-                    info = entry.stat()
-                except OSError:
-                    continue  # gone since the listing: a later scan sees it
-                stamps[prefix + entry.name] = (info.st_mtime_ns, info.st_size)
+                found = _entry_stamp(entry)
+                if found is not None:  # else gone since the listing: a later scan sees it
+                    stamps[prefix + entry.name] = found
         with contextlib.suppress(OSError):  # gone since: its parent's time says so
             times[prefix.rstrip("/") or "."] = Path(folder).stat().st_mtime_ns
     return stamps, times
@@ -62,12 +82,17 @@ def parents(rel: str) -> list[str]:
 
 
 def folders(root: Path) -> list[str]:
-    """Every folder that `scan` enters, relative to `root` with '/' (`root` itself is '.')."""
-    return [prefix.rstrip("/") or "." for prefix, _, _ in _listing(root)]
+    """Every folder that `scan` lists, relative to `root` with '/' (`root` itself is '.')."""
+    return [
+        prefix.rstrip("/") or "."
+        for prefix, _, entries in _listing(root)
+        if not isinstance(entries, OSError)
+    ]
 
 
-def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]]]]:
-    """Each folder `scan` enters (its prefix, its path) with its visible entries.
+def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]] | OSError]]:
+    """Each folder `scan` enters (its prefix, its path) with its visible entries, or the
+    error listing it (never for a folder gone since its parent was listed).
 
     `os.scandir` rather than `os.walk` or pathlib: its entries carry their full
     path and their type, which matters at 100,000 files.
@@ -78,8 +103,11 @@ def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]]]]:
         try:
             with os.scandir(folder) as listing:
                 entries = [e for e in listing if not e.name.startswith((".", "_"))]
-        except OSError:
-            continue  # gone or unreadable since its parent was listed
+        except OSError as failed:
+            if prefix and failed.errno in _ABSENT:
+                continue  # gone since its parent was listed: its parent's time says so
+            yield prefix, folder, failed  # unreadable (or the content folder is gone)
+            continue
         yield prefix, folder, entries
         pending.extend(
             (f"{prefix}{e.name}/", e.path) for e in entries if e.is_dir() and not e.is_symlink()
@@ -95,13 +123,176 @@ def is_source(rel: str) -> bool:
 
 def is_author_file(rel: str) -> bool:
     """`authors/<slug>.md`, directly in the authors folder."""
-    return rel.startswith(AUTHORS_DIR + "/") and rel.count("/") == 1
+    return rel.startswith(AUTHORS_DIR + "/") and rel.count("/") == 1 and rel.endswith(EXTENSION)
+
+
+def is_folder(rel: str) -> bool:
+    """A folder that `scan` could not list (its path ends with '/')."""
+    return rel.endswith("/")
+
+
+def under(rel: str, folder: str) -> bool:
+    """Whether a path is inside a folder as `scan` names one that it could not list."""
+    return folder == ROOT or rel.startswith(folder)
 
 
 def stamp(path: Path) -> Stamp | None:
-    """A file's stamp, or None if it is gone."""
+    """A file's stamp, or None if it is gone; `UNKNOWN` if it is there but cannot be
+    stat'ed (a folder above it is not readable, say), so that reading it says why."""
+    return _stamp_of(path, UNKNOWN)
+
+
+def _entry_stamp(entry: os.DirEntry[str]) -> Stamp | None:
+    """`_stamp_of` for a listed entry, through the entry (no path to build, at 100,000 files)."""
+    try:
+        info = entry.stat()
+    except OSError as failed:
+        if failed.errno not in _ABSENT:
+            return UNKNOWN
+        try:  # a dangling link is listed, so that reading it reports it
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+def _stamp_of(path: Path, unknown: Stamp | None = None) -> Stamp | None:
+    """A stamp: of what a link leads to, or of the link itself if it leads nowhere."""
     try:
         info = path.stat()
-    except OSError:
-        return None
+    except OSError as failed:
+        if failed.errno not in _ABSENT:
+            return unknown
+        try:  # a dangling link is listed, so that reading it reports it
+            info = path.lstat()
+        except OSError:
+            return None
     return (info.st_mtime_ns, info.st_size)
+
+
+class Unreadable(Exception):
+    """A path that is not read, or could not be: what is wrong and how to fix it."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_source(root: Path, rel: str, limit: int) -> bytes:
+    """A content file's bytes, read only if that is safe; else raise `Unreadable`.
+
+    Only a regular file of at most `limit` bytes is read, and a symbolic link only
+    when it leads to one inside the content folder. The type is checked before the
+    file is opened (opening a FIFO blocks until a writer comes; some devices act on
+    open), then again on what was opened, which is opened without blocking and read
+    for at most `limit` + 1 bytes: a file swapped for a FIFO, a device or a link in
+    between can neither hang the reader nor fill its memory.
+    """
+    path = root / rel
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            path = _link_target(root, path)
+            info = path.stat()
+        _check_regular(info, limit)
+        fd = os.open(path, flags)
+    except OSError as failed:
+        raise _os_problem(failed) from None
+    try:
+        info = os.fstat(fd)
+        _check_regular(info, limit)  # what was opened, not what was looked at
+        # Reads of the expected size (+1, to see the end), never past the limit.
+        step, size, chunks = min(info.st_size, limit) + 1, 0, []
+        while size <= limit and (chunk := os.read(fd, min(step, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as failed:
+        raise _os_problem(failed) from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew since the check
+        raise _too_large(len(data), limit)
+    return data
+
+
+def _link_target(root: Path, path: Path) -> Path:
+    """Where a symbolic link leads, if that is inside the content folder."""
+    # realpath, not Path.resolve: it never raises, even for a link that loops.
+    target, inside = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if not target.is_relative_to(inside):
+        raise Unreadable(
+            "the file is a symbolic link to something outside the content folder, "
+            "which is never read",
+            "copy the file into the content folder instead of linking to it",
+        )
+    if not os.path.lexists(target):
+        raise Unreadable(
+            "the file is a symbolic link to a file that does not exist",
+            "point the link at an existing file, or delete it",
+        )
+    return target
+
+
+def _check_regular(info: os.stat_result, limit: int) -> None:
+    """Refuse anything but a regular file of at most `limit` bytes."""
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
+        raise Unreadable(
+            f"this is {kind}, not a regular file, so it is not read",
+            "replace it with an ordinary Markdown file, or remove it",
+        )
+    if info.st_size > limit:
+        raise _too_large(info.st_size, limit)
+
+
+def _too_large(size: int, limit: int) -> Unreadable:
+    """The problem of a file over the size limit."""
+    return Unreadable(
+        f"the file is {size:,} bytes, over the limit of {limit:,} bytes per file",
+        "shorten it (images and attachments go in media/), or raise 'max_file_size' in site.yaml",
+    )
+
+
+def _os_problem(failed: OSError) -> Unreadable:
+    """The problem of a file the system would not let us read."""
+    if failed.errno in _ABSENT:
+        return Unreadable(
+            "the file is gone: it was deleted or moved while it was being read",
+            "nothing to do if it was removed on purpose; otherwise put it back",
+        )
+    if failed.errno == errno.ELOOP:
+        return Unreadable(
+            "the file is a symbolic link that leads in a loop, or was replaced by a link "
+            "while it was being read",
+            "save it again as an ordinary file",
+        )
+    return Unreadable(
+        f"cannot read the file: {failed.strerror}",
+        "make it readable by the user the service runs as",
+    )
+
+
+def folder_problem(root: Path, rel: str) -> Unreadable | None:
+    """Why a folder that `scan` could not list cannot be listed (None if it can now)."""
+    try:
+        with os.scandir(root if rel == ROOT else root / rel):
+            return None
+    except OSError as failed:
+        what = "the content folder" if rel == ROOT else "this folder"
+        return Unreadable(
+            f"cannot list {what} ({failed.strerror}): the files in it are not read, "
+            "and those published before keep their last version",
+            "make the folder readable (and searchable) by the user the service runs as",
+        )

@@ -8,6 +8,7 @@ Markdown is never rendered here; bodies stay source text.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -18,10 +19,22 @@ from typing import Any
 
 from feedsvc.dates import DateError, parse_date
 from feedsvc.loading import fields
-from feedsvc.loading.discover import Stamp, is_author_file
+from feedsvc.loading.discover import (
+    Stamp,
+    Unreadable,
+    folder_problem,
+    is_author_file,
+    is_folder,
+    read_source,
+)
 from feedsvc.loading.fields import FieldError
 from feedsvc.loading.frontmatter import Document, FrontMatterError, parse
 from feedsvc.model import Article, Author, Problem, Site, error, quick_pickle, warning
+
+log = logging.getLogger(__name__)
+
+# The problem of a file whose reading failed in a way nobody foresaw: a bug, logged.
+FAILED = "reading this file failed (an error in feedsvc, logged for its maintainers)"
 
 
 @quick_pickle
@@ -54,8 +67,23 @@ class FileRead:
 
 
 def read_file(root: Path, rel: str, stamp: Stamp, site: Site) -> FileRead:
-    """Read and check one author or article file on its own."""
-    text = _read_text(root, rel)
+    """Read and check one author or article file on its own (or say why a folder that
+    `discover.scan` could not list cannot be); never raises."""
+    try:
+        return _read_file(root, rel, stamp, site)
+    except Exception:  # one file must never stop the others (issue 9): a problem for it
+        log.exception("reading %s failed", rel)
+        hint = "its last good version, if any, is served; report this with the file"
+        return FileRead(rel, stamp, (error(rel, 1, FAILED, hint),))
+
+
+def _read_file(root: Path, rel: str, stamp: Stamp, site: Site) -> FileRead:
+    """`read_file`, which may raise only where nobody foresaw it."""
+    if is_folder(rel):
+        failed = folder_problem(root, rel)
+        problems = () if failed is None else (error(rel, 1, failed.message, failed.hint),)
+        return FileRead(rel, stamp, problems)
+    text = _read_text(root, rel, site.max_file_size)
     if isinstance(text, Problem):
         return FileRead(rel, stamp, (text,))
     if is_author_file(rel):
@@ -132,9 +160,14 @@ def read_fields(reading: _Reading, table: Mapping[str, Field]) -> dict[str, Any]
     """Every field of `table` read from the document; None if any has an error."""
     document, problems = reading.document, reading.problems
     problems.extend(fields.unknown(reading.rel, document.fields, document.lines, table))
-    for key, line in document.duplicate_keys:
+    for key, line in document.duplicate_keys[: fields.UNKNOWN_SHOWN]:
         problems.append(
-            warning(reading.rel, line, f"'{key}' is given twice", "keep one; the last one is used")
+            warning(
+                reading.rel,
+                line,
+                f"'{fields.excerpt(key)}' is given twice",
+                "keep one; the last one is used",
+            )
         )
     values: dict[str, Any] = {}
     failed = False
@@ -224,14 +257,12 @@ def _document(rel: str, text: str) -> Document | Problem:
         return error(rel, failed.line, failed.message, failed.hint)
 
 
-def _read_text(root: Path, rel: str) -> str | Problem:
+def _read_text(root: Path, rel: str, limit: int) -> str | Problem:
     """A file's text, decoded as UTF-8 (a BOM is fine), or the problem reading it."""
     try:
-        data = (root / rel).read_bytes()
-    except OSError as failed:
-        return error(
-            rel, 1, f"cannot read the file: {failed.strerror}", "check it exists and is readable"
-        )
+        data = read_source(root, rel, limit)
+    except Unreadable as failed:
+        return error(rel, 1, failed.message, failed.hint)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as failed:

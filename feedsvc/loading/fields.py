@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,23 @@ class FieldError(ValueError):
 
 _SLUG = re.compile(r"^[^\W_]+(?:[-_][^\W_]+)*$")
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+SLUG_MAX = 200  # characters: a slug is a URL path segment, and messages quote it
+URI_MAX = 500  # characters of an `id`, for the same reasons
+EXCERPT = 60  # characters of a value that a message quotes at most
+UNKNOWN_SHOWN = 20  # unknown fields warned of one by one; the rest in one warning
+
+# A bounded repr for values that are not text: never the whole of a huge list.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 2, 4, 4
+_REPR.maxstring = _REPR.maxother = EXCERPT
+
+
+def excerpt(value: object) -> str:
+    """A value as a message quotes it: at most `EXCERPT` characters on one line, cut with
+    '…'. A message never embeds a whole value, which may be a megabyte long."""
+    shown = value if isinstance(value, str) else _REPR.repr(value)
+    shown = " ".join(shown[: EXCERPT * 4].split())
+    return shown if len(shown) <= EXCERPT else shown[: EXCERPT - 1] + "…"
 
 
 def text(value: object, name: str) -> str:
@@ -60,10 +78,15 @@ def slugify(value: str) -> str:
 def slug(value: object, name: str = "slug") -> str:
     """A URL-safe slug: letters and digits (any script) joined by '-' or '_'."""
     result = text(value, name)
+    if len(result) > SLUG_MAX:
+        raise FieldError(
+            f"the {name} '{excerpt(result)}' is {len(result):,} characters long",
+            f"use a short slug of at most {SLUG_MAX} characters",
+        )
     if not _SLUG.match(result):
         suggestion = slugify(result) or "my-article"
         raise FieldError(
-            f"'{result}' is not a valid {name}",
+            f"'{excerpt(result)}' is not a valid {name}",
             f"use letters, digits and hyphens only, e.g. '{suggestion}'",
         )
     return result
@@ -90,7 +113,7 @@ def web_url(value: object, name: str) -> str:
     parts = urlsplit(result)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise FieldError(
-            f"'{name}' is not an absolute web address: '{result}'",
+            f"'{name}' is not an absolute web address: '{excerpt(result)}'",
             "write the full address, starting with https://",
         )
     return result
@@ -107,9 +130,14 @@ def link(value: object, name: str) -> str:
 def uri(value: object, name: str) -> str:
     """An absolute URI of any scheme, as an Atom id must be (RFC 4287 §4.2.6)."""
     result = text(value, name)
+    if len(result) > URI_MAX:
+        raise FieldError(
+            f"'{name}' is {len(result):,} characters long",
+            f"use an id of at most {URI_MAX} characters, or remove the line",
+        )
     if not _URI_SCHEME.match(result):
         raise FieldError(
-            f"'{name}' is not an absolute URI: '{result}'",
+            f"'{name}' is not an absolute URI: '{excerpt(result)}'",
             "use a full URI such as tag:news.example.org,2025-10-16:my-article, "
             "or remove the line to let feedsvc make one",
         )
@@ -120,7 +148,9 @@ def email(value: object, name: str = "email") -> str:
     """An e-mail address (only its shape is checked)."""
     result = text(value, name)
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", result):
-        raise FieldError(f"'{result}' is not an e-mail address", "write it as name@example.org")
+        raise FieldError(
+            f"'{excerpt(result)}' is not an e-mail address", "write it as name@example.org"
+        )
     return result
 
 
@@ -140,7 +170,7 @@ def _related_item(item: object) -> RelatedLink:
         unknown = set(item) - {"slug", "url", "title"}
         if unknown or ("slug" in item) == ("url" in item):
             raise FieldError(
-                f"a 'related' entry needs either 'slug' or 'url': {item}",
+                f"a 'related' entry needs either 'slug' or 'url': {excerpt(item)}",
                 "write '- slug: other-article' or '- url: https://…' with 'title: …'",
             )
         title = text(item["title"], "related title") if "title" in item else None
@@ -148,7 +178,7 @@ def _related_item(item: object) -> RelatedLink:
             return RelatedLink(slug=sys.intern(slug(item["slug"], "related")), title=title)
         return RelatedLink(url=web_url(item["url"], "related"), title=title)
     raise FieldError(
-        f"a 'related' entry must be a slug, a URL or a mapping, not {item!r}",
+        f"a 'related' entry must be a slug, a URL or a mapping, not {excerpt(item)}",
         "write '- other-article-slug' or '- url: https://…'",
     )
 
@@ -158,10 +188,20 @@ def unknown(
 ) -> list[Problem]:
     """A warning for each field nobody reads: usually a typo, so the closest name is suggested."""
     names = list(known)
+    strangers = [str(key) for key in data if key not in names]
     problems = []
-    for key in data:
-        if key not in names:
-            close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(names)}"
-            problems.append(warning(rel, lines.get(str(key), 1), f"unknown field '{key}'", hint))
+    for key in strangers[:UNKNOWN_SHOWN]:
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(names)}"
+        problems.append(warning(rel, lines.get(key, 1), f"unknown field '{excerpt(key)}'", hint))
+    if len(strangers) > UNKNOWN_SHOWN:  # a pasted table, say: one warning, not thousands
+        more = strangers[UNKNOWN_SHOWN:]
+        problems.append(
+            warning(
+                rel,
+                lines.get(more[0], 1),
+                f"{len(more):,} more unknown fields",
+                f"known fields: {', '.join(names)}",
+            )
+        )
     return problems

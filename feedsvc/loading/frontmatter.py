@@ -12,22 +12,28 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from feedsvc.loading.fields import excerpt
+
 
 class _Loader(yaml.CSafeLoader):
-    """libyaml's safe loader, with timestamps left as text.
+    """libyaml's safe loader, with timestamps and numbers left as text.
 
     Dates go through one reader (dateutil), whether an author writes
     `2025-10-16` or `Oct 16, 2025`; YAML would otherwise turn the first
-    into a `date` and leave the second a string.
+    into a `date` and leave the second a string. No field is a number, and
+    a number kept as written is what a title or tag means (`3.10`, not
+    `3.1`); nor can it fail: Python refuses to make an int of over 4,300
+    digits, and YAML has `.nan` and `.inf`.
     """
 
 
 def _as_text(loader: yaml.CSafeLoader, node: yaml.Node) -> str:
-    """Construct a YAML timestamp as the text it was written as."""
+    """Construct a YAML scalar as the text it was written as."""
     return str(node.value)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+for _tag in ("timestamp", "int", "float"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_text)
 
 
 class FrontMatterError(Exception):
@@ -101,11 +107,20 @@ def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
     loader = _Loader(raw)
     try:
         node = loader.get_single_node()
-        return node, ({} if node is None else loader.construct_document(node))
+        if node is None:
+            return None, {}
+        # An alias needs both an anchor (&) and a reference (*): the walk is for those few.
+        if "&" in raw and "*" in raw and (shared := _aliased(node)) is not None:
+            raise FrontMatterError(
+                first_line + shared.start_mark.line,
+                "the front matter repeats the value on this line through a YAML alias (*…)",
+                "write the value out where it is used: aliases are not read in front matter",
+            )
+        return node, loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
-        problem = error.problem or "invalid YAML"
+        problem = excerpt(error.problem or "invalid YAML")
         raise FrontMatterError(
             line,
             f"the front matter is not valid YAML: {problem}",
@@ -114,10 +129,32 @@ def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
         ) from None
     except yaml.YAMLError as error:
         raise FrontMatterError(
-            first_line, f"the front matter is not valid YAML: {error}", "fix the YAML"
+            first_line, f"the front matter is not valid YAML: {excerpt(str(error))}", "fix the YAML"
         ) from None
     finally:
         loader.dispose()
+
+
+def _aliased(root: yaml.Node) -> yaml.Node | None:
+    """The first node reached twice: what a YAML alias points at.
+
+    Aliases are refused, not counted: a 372-byte document of nested aliases
+    (the "billion laughs") stands for hundreds of millions of values, and
+    any message or loop over them would explode. The composed graph itself is
+    small (an alias is the same node object again), so the walk stays short.
+    """
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+    return None
 
 
 def _kind(value: object) -> str:

@@ -18,7 +18,7 @@ import yaml
 from dateutil import tz
 
 from feedsvc.loading import fields
-from feedsvc.loading.discover import SITE_FILE
+from feedsvc.loading.discover import MAX_FILE_SIZE, SITE_FILE
 from feedsvc.loading.fields import FieldError
 from feedsvc.model import Problem, Severity, Site, error, warning
 from feedsvc.urls import Urls
@@ -119,7 +119,8 @@ def _yaml(root: Path) -> tuple[dict[str, Any], dict[str, int], Problem | None]:
             loader.dispose()
     except FileNotFoundError:
         return {}, {}, error(SITE_FILE, 1, f"no {SITE_FILE} in {root}", "create it; see the README")
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as failed:
+    # ValueError: an int of over 4,300 digits (and UnicodeDecodeError, which is one).
+    except (OSError, ValueError, RecursionError, yaml.YAMLError) as failed:
         return {}, {}, error(SITE_FILE, 1, f"cannot read it: {failed}", "fix the YAML")
     if not isinstance(data, dict):
         return {}, {}, error(SITE_FILE, 1, "it is not a list of settings", "see the README")
@@ -183,6 +184,16 @@ def _positive(name: str) -> Callable[[object], int]:
     return read
 
 
+def _file_size(value: object) -> int:
+    """`max_file_size`: bytes a content file may have, from 1 KiB to 1 GiB."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 2**30:
+        raise FieldError(
+            "'max_file_size' must be a number of bytes from 1024 to 1073741824",
+            f"write max_file_size: {MAX_FILE_SIZE} (1 MiB, the default)",
+        )
+    return value
+
+
 # Each setting: its reader (a value → the clean value, or FieldError) and its default.
 SETTINGS: dict[str, tuple[Callable[[object], Any], Any]] = {
     "title": (lambda v: fields.text(v, "title"), None),  # None: the url's host, with a warning
@@ -197,4 +208,5 @@ SETTINGS: dict[str, tuple[Callable[[object], Any], Any]] = {
     "logo": (lambda v: fields.link(v, "logo"), None),
     "icon": (lambda v: fields.link(v, "icon"), None),
     "copyright": (lambda v: fields.text(v, "copyright"), None),
+    "max_file_size": (_file_size, MAX_FILE_SIZE),
 }
