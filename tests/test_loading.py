@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -370,3 +371,21 @@ def test_work_in_a_child_gives_what_it_gives_here(
     child.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # stopped and reaped: no child left behind
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        os.mkfifo,  # would block a reader until a writer comes
+        lambda path: path.symlink_to("/dev/zero"),  # would read until memory runs out
+        lambda path: path.write_text("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\nurl: x\n"),
+    ],
+)
+def test_a_hostile_site_yaml_is_a_problem_not_a_hang(content: Path, make: Any) -> None:
+    """site.yaml is read like any content file: a FIFO, a device or an alias is refused."""
+    site = content / "site.yaml"
+    site.unlink()
+    make(site)
+    with pytest.raises(SiteError) as caught:
+        load(content)
+    assert caught.value.problems[0].path == "site.yaml"

@@ -110,7 +110,7 @@ def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
         if node is None:
             return None, {}
         # An alias needs both an anchor (&) and a reference (*): the walk is for those few.
-        if "&" in raw and "*" in raw and (shared := _aliased(node)) is not None:
+        if "&" in raw and "*" in raw and (shared := aliased(node)) is not None:
             raise FrontMatterError(
                 first_line + shared.start_mark.line,
                 "the front matter repeats the value on this line through a YAML alias (*…)",
@@ -135,7 +135,7 @@ def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def _aliased(root: yaml.Node) -> yaml.Node | None:
+def aliased(root: yaml.Node) -> yaml.Node | None:
     """The first node reached twice: what a YAML alias points at.
 
     Aliases are refused, not counted: a 372-byte document of nested aliases

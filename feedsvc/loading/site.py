@@ -18,8 +18,9 @@ import yaml
 from dateutil import tz
 
 from feedsvc.loading import fields
-from feedsvc.loading.discover import MAX_FILE_SIZE, SITE_FILE
-from feedsvc.loading.fields import FieldError
+from feedsvc.loading.discover import MAX_FILE_SIZE, SITE_FILE, Unreadable, read_source
+from feedsvc.loading.fields import FieldError, excerpt
+from feedsvc.loading.frontmatter import aliased
 from feedsvc.model import Problem, Severity, Site, error, warning
 from feedsvc.urls import Urls
 
@@ -111,17 +112,24 @@ def _yaml(root: Path) -> tuple[dict[str, Any], dict[str, int], Problem | None]:
     """The file's settings and the line of each, or the problem reading it."""
     path = root / SITE_FILE
     try:
-        loader = yaml.CSafeLoader(path.read_text(encoding="utf-8-sig"))
+        # Read like any content file: never a FIFO, a device or a link out of the folder.
+        text = read_source(root, SITE_FILE, MAX_FILE_SIZE).decode("utf-8-sig")
+        loader = yaml.CSafeLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None and aliased(node) is not None:
+                return {}, {}, error(SITE_FILE, 1, "it uses a YAML alias (*…)", "write values out")
             data = loader.construct_document(node) if node else {}
         finally:
             loader.dispose()
-    except FileNotFoundError:
-        return {}, {}, error(SITE_FILE, 1, f"no {SITE_FILE} in {root}", "create it; see the README")
+    except Unreadable as failed:
+        if not path.exists() and not path.is_symlink():
+            missing = f"no {SITE_FILE} in {root}"
+            return {}, {}, error(SITE_FILE, 1, missing, "create it; see the README")
+        return {}, {}, error(SITE_FILE, 1, failed.message, failed.hint)
     # ValueError: an int of over 4,300 digits (and UnicodeDecodeError, which is one).
-    except (OSError, ValueError, RecursionError, yaml.YAMLError) as failed:
-        return {}, {}, error(SITE_FILE, 1, f"cannot read it: {failed}", "fix the YAML")
+    except (ValueError, RecursionError, yaml.YAMLError) as failed:
+        return {}, {}, error(SITE_FILE, 1, f"cannot read it: {excerpt(failed)}", "fix the YAML")
     if not isinstance(data, dict):
         return {}, {}, error(SITE_FILE, 1, "it is not a list of settings", "see the README")
     lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node else {}
