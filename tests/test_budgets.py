@@ -1,11 +1,48 @@
-"""Memory stays bounded: the render budget of a worker."""
+"""Memory and size stay bounded: the render budget of a worker, and the size budget of a feed.
+
+A worker keeps what it renders within `FEEDSVC_RENDER_BUDGET`; a feed carries as
+many of its newest entries as fit in `site.yaml`'s `feed_max_bytes`, the same in
+every format.
+"""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+import feedparser
 import pytest
 
+from feedcheck import check_atom, check_rss
+from feedsvc import feeds
 from feedsvc.feeds.budget import RenderBudget
+from feedsvc.live import Library
+from feedsvc.loading.site import read_site
 from feedsvc.settings import DEFAULT_RENDER_BUDGET, Settings, SettingsError
+
+
+def small_site(root: Path, bodies: Iterable[str], settings: str = "") -> Path:
+    """A content folder: one author and one article per body, the first the newest."""
+    files = {
+        "site.yaml": f"url: https://news.example.org/\ntitle: T\nid_authority: news.example.org\n{settings}",
+        "authors/a.md": "---\nname: A. Writer\n---\nWrites.\n",
+    }
+    for n, body in enumerate(bodies):
+        date = f"2025-10-{28 - n:02d} 09:00"
+        files[f"2025/a{n}.md"] = f"---\ntitle: Article {n}\nauthor: a\ndate: {date}\n---\n{body}\n"
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def prose(kilobytes: int, word: str = "harbor") -> str:
+    """Markdown of about this many kilobytes, with marks that formats escape differently."""
+    paragraph = f"The {word} & the <city> council met on Thursday, as *planned*. " * 8
+    return "\n\n".join([paragraph] * max(1, kilobytes * 1024 // len(paragraph)))
+
 
 # --- the render budget ------------------------------------------------------------------
 
@@ -65,3 +102,104 @@ def test_a_bad_render_budget_names_its_variable(value: str) -> None:
     """A value that is not a size stops the process with the variable's name and a fix."""
     with pytest.raises(SettingsError, match=r"FEEDSVC_RENDER_BUDGET .* e\.g\. 64M"):
         Settings.from_env({"FEEDSVC_RENDER_BUDGET": value})
+
+
+# --- the size budget of a feed ----------------------------------------------------------------
+
+
+def served_ids(bodies: dict[str, bytes]) -> dict[str, list[str]]:
+    """Each format's entry ids, in order."""
+    return {fmt: [e.id for e in feedparser.parse(body).entries] for fmt, body in bodies.items()}
+
+
+def fitted(content: Path, kind: str = "site", value: str = "") -> feeds.Fitted:
+    """The feed of `kind` for `value` as served from `content`."""
+    catalog = Library(content).catalog()
+    spec = feeds.spec(catalog, kind, value)
+    assert spec is not None
+    return feeds.fit(catalog, spec)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "limit", "count"),
+    [
+        ([3, 3, 3, 3, 3], "2M", 5),  # fits: nothing cut
+        ([10, 10, 10, 10, 10, 10], "48K", None),  # cut to some: the test checks which
+        ([2, 25, 2], "24K", 1),  # the oldest leave first, even a small one
+        ([30, 1, 1], "8K", 1),  # the newest alone is over: it stays, alone
+    ],
+    ids=["fits", "cut", "oldest-first", "newest-too-big"],
+)
+def test_a_feed_carries_the_newest_entries_that_fit(
+    tmp_path: Path, sizes: list[int], limit: str, count: int | None
+) -> None:
+    """Past `feed_max_bytes` a feed carries fewer entries, the oldest leaving first, never a
+    shortened one: every format the same entries, each format within the budget unless
+    the newest entry alone passes it, and one entry more would not fit."""
+    bodies = [prose(size, f"w{n}") for n, size in enumerate(sizes)]
+    content = small_site(tmp_path / "cut", bodies, f"feed_max_bytes: {limit}\n")
+    cut, site = fitted(content), read_site(content).site
+    assert site is not None
+    ids = served_ids(dict(cut.bodies))
+    assert ids["rss"] == ids["atom"] == [e.id for e in cut.feed.entries]
+    shown = len(ids["rss"])
+    assert shown == count if count is not None else 1 < shown < len(sizes)
+    whole = fitted(small_site(tmp_path / "whole", bodies))  # the default budget: no cut
+    assert cut.feed.entries == whole.feed.entries[:shown]  # the newest, each in full
+    check_rss(cut.bodies["rss"])
+    check_atom(cut.bodies["atom"])
+    assert max(len(body) for body in cut.bodies.values()) <= site.feed_max_bytes or shown == 1
+    if shown < len(sizes):  # one more would not fit, in the largest format
+        more = small_site(tmp_path / "more", bodies[: shown + 1], f"feed_max_bytes: {2**30}\n")
+        assert max(len(body) for body in fitted(more).bodies.values()) > site.feed_max_bytes
+
+
+def test_the_cut_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """Same content, same count and bytes: each process decides it alone."""
+    sizes = [10, 10, 10, 10, 10, 10]
+    content = small_site(
+        tmp_path / "a", [prose(s, f"w{n}") for n, s in enumerate(sizes)], "feed_max_bytes: 40K\n"
+    )
+    assert dict(fitted(content).bodies) == dict(fitted(content).bodies)
+    assert dict(fitted(content, "author", "a").bodies) == dict(
+        fitted(content, "author", "a").bodies
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "message"),
+    [
+        ("", 2 * 2**20, None),
+        ("feed_max_bytes: 2M\n", 2 * 2**20, None),
+        ("feed_max_bytes: 64k\n", 64 * 2**10, None),
+        ("feed_max_bytes: 500000\n", 500000, None),
+        ("feed_max_bytes: 2\n", 2 * 2**20, "at least 1,024 bytes"),
+        ("feed_max_bytes: lots\n", 2 * 2**20, "must be a size"),
+        ("feed_max_bytes: true\n", 2 * 2**20, "must be a size"),
+        ("feed_max_bytes: [1]\n", 2 * 2**20, "must be a size"),
+    ],
+)
+def test_feed_max_bytes_in_site_yaml(
+    tmp_path: Path, line: str, expected: int, message: str | None
+) -> None:
+    """`feed_max_bytes`: bytes, or K, M or G; default 2 MiB; a bad value is an error on its
+    line with the fix, and the default stands."""
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "site.yaml").write_text(
+        textwrap.dedent("""\
+            url: https://news.example.org/
+            title: T
+            id_authority: news.example.org
+            """)
+        + line,
+        encoding="utf-8",
+    )
+    read = read_site(root)
+    assert read.site is not None and read.site.feed_max_bytes == expected
+    problems = [p for p in read.problems if p.field == "feed_max_bytes"]
+    if message is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and message in problems[0].message
+        assert (problems[0].line, "2M") == (4, problems[0].hint[-2:])

@@ -3,13 +3,15 @@
 A feed is named by a `urls.FeedKey`; `spec` turns its kind and value into the
 feed's subject, titles and articles (or None: no such feed), and `every_feed`
 lists every feed a catalog has. Adding a kind of feed is a row in `KINDS` here
-and in `urls.KINDS`.
+and in `urls.KINDS`. A spec's articles are the most a feed shows (`feed_size`);
+a feed whose every format must fit in `feed_max_bytes` carries the newest of
+them that fit, decided by rendering (`feeds.fit`), and the pages show the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from feedsvc.catalog import Catalog
@@ -32,6 +34,12 @@ class Spec:
     subtitle: str
     articles: Sequence[Article]  # newest first, at most the site's feed_size
     subject: Author | None = None  # whom an author feed is about
+
+    def first(self, count: int) -> Spec:
+        """The same feed showing only its newest `count` articles: the oldest leave first."""
+        return (
+            self if count >= len(self.articles) else replace(self, articles=self.articles[:count])
+        )
 
 
 @dataclass(frozen=True)
@@ -158,7 +166,11 @@ def last_modified(catalog: Catalog, spec: Spec) -> datetime:
 
 def feed(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] = entry) -> Feed:
     """A spec's articles as entries, each made by `make` (an `EntryCache.get`, say)."""
-    entries = tuple(make(catalog, article) for article in spec.articles)
+    return assembled(catalog, spec, tuple(make(catalog, article) for article in spec.articles))
+
+
+def assembled(catalog: Catalog, spec: Spec, entries: tuple[Entry, ...]) -> Feed:
+    """A spec's feed with these entries, made already (its articles' or its newest ones')."""
     updated = max((e.updated for e in entries), default=empty_feed_updated(catalog))
     return Feed(
         spec.kind,
