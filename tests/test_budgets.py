@@ -1,25 +1,36 @@
 """Memory and size stay bounded: the render budget of a worker, and the size budget of a feed.
 
-A worker keeps what it renders within `FEEDSVC_RENDER_BUDGET`; a feed carries as
-many of its newest entries as fit in `site.yaml`'s `feed_max_bytes`, the same in
-every format.
+A worker keeps rendered entries, bios and feeds' bytes within `FEEDSVC_RENDER_BUDGET`,
+however many edits come, and answers 304s from validators kept apart; a feed carries
+as many of its newest entries as fit in `site.yaml`'s `feed_max_bytes`, the same in
+every format and on the pages that show it.
 """
 
 from __future__ import annotations
 
+import gc
 import textwrap
-from collections.abc import Iterable
+import tracemalloc
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
+from flask.testing import FlaskClient
+from lxml import html
 
+from conftest import make_app
 from feedcheck import check_atom, check_rss
 from feedsvc import feeds
-from feedsvc.feeds.budget import RenderBudget
+from feedsvc.feeds import EntryCache, RenderBudget
+from feedsvc.http.serving import FeedResponses, FeedServer
 from feedsvc.live import Library
 from feedsvc.loading.site import read_site
 from feedsvc.settings import DEFAULT_RENDER_BUDGET, Settings, SettingsError
+
+Answer = tuple[int, dict[str, str], bytes]
+SITE_FEEDS = ["/rss.xml", "/atom.xml"]
 
 
 def small_site(root: Path, bodies: Iterable[str], settings: str = "") -> Path:
@@ -42,6 +53,36 @@ def prose(kilobytes: int, word: str = "harbor") -> str:
     """Markdown of about this many kilobytes, with marks that formats escape differently."""
     paragraph = f"The {word} & the <city> council met on Thursday, as *planned*. " * 8
     return "\n\n".join([paragraph] * max(1, kilobytes * 1024 // len(paragraph)))
+
+
+def poll(server: FeedServer, path: str, method: str = "GET", **headers: str) -> Answer:
+    """One request through the hot path; `headers` as WSGI names (HTTP_IF_NONE_MATCH=…)."""
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, **headers}
+    answer: list[Any] = []
+
+    def start_response(status: str, sent: list[tuple[str, str]]) -> None:
+        answer.extend([int(status[:3]), dict(sent)])
+
+    body = b"".join(server(environ, start_response))
+    return answer[0], answer[1], body
+
+
+def not_a_feed(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """The app behind the hot path: every request in these tests is a feed."""
+    raise AssertionError(f"{environ['PATH_INFO']} is not a feed")
+
+
+def counting_writers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count each feed written, by format, from now on."""
+    written: list[str] = []
+    for fmt, write in list(feeds.WRITERS.items()):
+
+        def counted(feed: feeds.Feed, fmt: str = fmt, write: Callable[..., bytes] = write) -> bytes:
+            written.append(fmt)
+            return write(feed)
+
+        monkeypatch.setitem(feeds.WRITERS, fmt, counted)
+    return written
 
 
 # --- the render budget ------------------------------------------------------------------
@@ -104,6 +145,80 @@ def test_a_bad_render_budget_names_its_variable(value: str) -> None:
         Settings.from_env({"FEEDSVC_RENDER_BUDGET": value})
 
 
+def test_the_app_keeps_what_it_renders_within_the_setting(tmp_path: Path) -> None:
+    """`create_app` gives the worker one budget of FEEDSVC_RENDER_BUDGET bytes, shared
+    by the pages' entries and the feeds' bytes."""
+    content = small_site(tmp_path / "articles", [prose(8, "one"), prose(8, "two")])
+    app = make_app(content, render_budget=40 * 2**10)
+    client = app.test_client()
+    for path in ["/", "/rss.xml", "/atom.xml", "/authors/a/", "/articles/a1/"]:
+        assert client.get(path).status_code == 200
+    budget = app.extensions["feedsvc.entries"].budget
+    assert budget.limit == 40 * 2**10
+    assert 0 < budget.size <= budget.limit
+
+
+# --- memory flat under edits ----------------------------------------------------------------
+
+EDITS = 1000  # each a new version of the article, of every feed and of their entries
+TRACED = 200  # the last ones, under tracemalloc (which slows everything down)
+
+
+def test_memory_stays_flat_under_an_endless_stream_of_edits(tmp_path: Path) -> None:
+    """Edit one article over and over, asking for every feed after each edit (a 200 for
+    the new bytes, a 304 for them again): the bytes kept stay within the budget at every
+    step, and once it is full, memory stops growing."""
+    words = "word " * 400  # plain text: Markdown costs most of an edit, and is not the point
+    content = small_site(tmp_path / "articles", [f"first {words}", f"second {words}"])
+    budget = RenderBudget(64 * 2**10)  # a few versions: older ones must go
+    library = Library(content)
+    server = FeedServer(not_a_feed, FeedResponses(library, EntryCache(budget)))
+    article = content / "2025/a0.md"
+    text = article.read_text(encoding="utf-8")
+    paths = [*SITE_FEEDS, "/authors/a/rss.xml", "/authors/a/atom.xml"]
+    grown = 0
+    for n in range(EDITS):
+        if n == EDITS - TRACED:
+            gc.collect()
+            tracemalloc.start()
+        article.write_text(text.replace("first", f"edit{n}x"), encoding="utf-8")
+        assert library.refresh({"2025/a0.md"})
+        for path in paths:
+            status, headers, body = poll(server, path)
+            assert status == 200 and f"edit{n}x".encode() in body
+            assert poll(server, path, HTTP_IF_NONE_MATCH=headers["ETag"])[0] == 304
+        assert budget.size <= budget.limit
+    try:
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # What a few hundred versions would take if they were kept: tens of megabytes.
+    assert grown < budget.limit + 512 * 2**10
+
+
+def test_a_304_and_a_head_need_no_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With nothing kept (a budget of 0), a conditional request whose ETag matches and a
+    HEAD are answered from the validators, with no render; a GET renders the very same
+    bytes again, in its format only."""
+    content = small_site(tmp_path / "articles", [prose(3), prose(3, "other")])
+    server = FeedServer(not_a_feed, FeedResponses(Library(content), EntryCache(RenderBudget(0))))
+    gzip = {"HTTP_ACCEPT_ENCODING": "gzip"}
+    first, zipped = poll(server, "/atom.xml"), poll(server, "/atom.xml", **gzip)
+    written = counting_writers(monkeypatch)
+    for answer, headers in [(first, {}), (zipped, gzip)]:
+        status, sent, body = poll(
+            server, "/atom.xml", HTTP_IF_NONE_MATCH=answer[1]["ETag"], **headers
+        )
+        assert (status, body, sent["ETag"]) == (304, b"", answer[1]["ETag"])
+        status, sent, body = poll(server, "/atom.xml", "HEAD", **headers)
+        assert (status, body, sent["Content-Length"]) == (200, b"", str(len(answer[2])))
+        assert sent["ETag"] == answer[1]["ETag"]
+    assert written == []
+    assert poll(server, "/atom.xml") == first
+    assert written == ["atom"]
+
+
 # --- the size budget of a feed ----------------------------------------------------------------
 
 
@@ -164,6 +279,28 @@ def test_the_cut_is_the_same_in_every_process(tmp_path: Path) -> None:
     assert dict(fitted(content, "author", "a").bodies) == dict(
         fitted(content, "author", "a").bodies
     )
+
+
+def page_links(client: FlaskClient, path: str) -> list[str]:
+    """The entry links a page lists."""
+    tree = html.fromstring(client.get(path).data)
+    return [str(a) for a in tree.xpath("//ol[@class='entries']/li/h2/a/@href")]
+
+
+@pytest.mark.parametrize(
+    ("page", "feed"), [("/", "/rss.xml"), ("/authors/a/", "/authors/a/atom.xml")]
+)
+def test_pages_show_the_feed_as_cut(tmp_path: Path, page: str, feed: str) -> None:
+    """The front page and an author's page list exactly the entries their feed carries,
+    which the hot path serves within the budget."""
+    sizes = [10, 10, 10, 10, 10, 10]
+    bodies = [prose(size, f"w{n}") for n, size in enumerate(sizes)]
+    content = small_site(tmp_path / "articles", bodies, "feed_max_bytes: 40K\n")
+    client = make_app(content).test_client()
+    served = client.get(feed)
+    links = [e.link for e in feedparser.parse(served.data).entries]
+    assert 1 < len(links) < len(sizes) and len(served.data) <= 40 * 2**10
+    assert page_links(client, page) == links
 
 
 @pytest.mark.parametrize(
