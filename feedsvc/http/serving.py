@@ -56,7 +56,9 @@ class Encoded:
 def encode(body: bytes) -> Encoded:
     """A feed's bytes, and gzipped once."""
     # mtime=0 keeps gzip deterministic: every worker and restart sends the same bytes.
-    return Encoded(body, gzip.compress(body, compresslevel=9, mtime=0))
+    # Level 6 (zlib's default): on a 1.4 MB feed 6x faster than 9 (44 vs 262 ms) for 6%
+    # more bytes, and the same on a 64 KB one; a feed near its size budget renders at once.
+    return Encoded(body, gzip.compress(body, compresslevel=6, mtime=0))
 
 
 def _validator(data: bytes) -> Validator:
