@@ -14,7 +14,7 @@ import functools
 import gzip
 import hashlib
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,7 +72,7 @@ class Known:
     entries it carries, and each format's validators. Enough to answer a 304 or a HEAD
     with no bytes at hand, and to find the bytes kept (by their ETag)."""
 
-    fingerprint: Hashable
+    fingerprint: bytes  # `feeds.fingerprint` of what it showed
     count: int
     formats: Mapping[str, tuple[Validator, Validator]]  # format → plain, gzipped
 
@@ -227,7 +227,7 @@ class FeedResponses:
             prepared[key] = Prepared(plain, zipped, last_modified, catalog, shown, fmt)
         return prepared
 
-    def _render(self, catalog: Catalog, spec: Spec, fingerprint: Hashable) -> Known:
+    def _render(self, catalog: Catalog, spec: Spec, fingerprint: bytes) -> Known:
         """Render a feed in every format, cut to the size budget; keep its bytes and its
         validators (in place of its previous version's)."""
         fitted = feeds.fit(catalog, spec, self.entries.get)
