@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from feedsvc.feeds import EntryCache
+from feedsvc.feeds import EntryCache, RenderBudget
 from feedsvc.http.serving import FeedResponses, FeedServer
 from feedsvc.http.views import bp
 from feedsvc.live import Library, Watcher
@@ -25,12 +25,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     watcher = Watcher(library)
     if settings.watch:
         watcher.start()
-    entries = EntryCache()  # shared by feeds and pages: both show the same entries
+    # One budget for everything a worker keeps rendered: entries, bios, feeds' bytes.
+    entries = EntryCache(RenderBudget(settings.render_budget))  # feeds and pages share it
     app = Flask(__name__)
     app.extensions["feedsvc"] = library
     app.extensions["feedsvc.watcher"] = watcher
     app.extensions["feedsvc.entries"] = entries
     app.register_blueprint(bp)
     responses = FeedResponses(library, entries)
+    app.extensions["feedsvc.responses"] = responses  # the pages show feeds as served
     app.wsgi_app = FeedServer(app.wsgi_app, responses)  # type: ignore[method-assign]
     return app

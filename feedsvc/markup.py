@@ -10,7 +10,6 @@ relative one (`x.png`, `../other/`) resolves against the page that shows it.
 
 from __future__ import annotations
 
-import functools
 import html
 import itertools
 import re
@@ -38,12 +37,13 @@ def xml_text(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
-@functools.lru_cache(maxsize=4096)  # many feeds and pages show the same article
+# Not cached here: `feeds.EntryCache` keeps each article's HTML and each bio within the
+# worker's render budget; a cache by count held any number of bytes (4,096 bodies).
 def render(markdown: str, page: str, site: str) -> str:
     """Markdown → sanitized HTML whose links and images are absolute.
 
     `page` is the absolute URL of the page the HTML is shown on (an article's, an
-    author's), `site` the site's URL (`Site.url`); strings, so the cache can key on them.
+    author's), `site` the site's URL (`Site.url`).
     """
     unsafe = _MARKDOWN.render(xml_text(markdown))
     urls = Urls(site)

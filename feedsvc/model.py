@@ -54,6 +54,7 @@ class Site:
     timezone_name: str
     id_authority: str  # the domain in every `tag:` id; never changes with `url`
     feed_size: int = 50
+    feed_max_bytes: int = 2 * 2**20  # each format of a feed, at most: fewer entries past it
     ttl: int = 5  # minutes
     day_first: bool = False  # how to read numeric dates such as 03/04/2025
     logo: str | None = None  # absolute URLs

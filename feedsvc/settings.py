@@ -2,13 +2,15 @@
 
 `site.yaml` is content, not settings: it is re-read live like any file (see
 `loading.site`). These are what a process needs before it can read any content:
-where the content is, where its cache goes, whether to follow changes.
+where the content is, where its cache goes, whether to follow changes, and how
+many bytes of rendered feeds and pages a worker keeps.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,11 @@ PREFIX = "FEEDSVC_"
 DEFAULT_CONTENT = Path("articles")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
+# Bytes of rendered entries, pages' HTML and feeds' bytes that one worker keeps (`feeds.budget`).
+DEFAULT_RENDER_BUDGET = 64 * 2**20
+# A size: a whole number of bytes, or with K, M or G (powers of 1024, as nginx reads them).
+_SIZE = re.compile(r"(\d+)\s*([kmg]?)b?", re.IGNORECASE)
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 
 
 class SettingsError(ValueError):
@@ -32,6 +39,7 @@ class Settings:
     base_url: str | None = None  # the public URL, over site.yaml's `url`
     cache: Path | None = None  # the parsed-content cache folder; None: no cache
     watch: bool = True  # follow changes in the content folder
+    render_budget: int = DEFAULT_RENDER_BUDGET  # bytes of rendered output a worker keeps
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: object) -> Settings:
@@ -42,7 +50,7 @@ class Settings:
         env = os.environ if env is None else env
         values: dict[str, object] = {
             name: env[PREFIX + name.upper()]
-            for name in ("content", "base_url", "cache", "watch")
+            for name in ("content", "base_url", "cache", "watch", "render_budget")
             if env.get(PREFIX + name.upper())
         }
         values.update({k: v for k, v in options.items() if v is not None})
@@ -53,6 +61,7 @@ class Settings:
             base_url=_base_url(values.get("base_url")),
             cache=None if cache == "off" else Path(cache),
             watch=_flag(values.get("watch", True), PREFIX + "WATCH"),
+            render_budget=_render_budget(values.get("render_budget", DEFAULT_RENDER_BUDGET)),
         )
 
 
@@ -85,3 +94,25 @@ def _flag(value: object, name: str) -> bool:
     if word in _TRUE or word in _FALSE:
         return word in _TRUE
     raise SettingsError(f"{name} must be 1 or 0 (or true/false), not '{value}'")
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes as people write it: `65536`, `512K`, `64M`, `1G` (powers of 1024;
+    a trailing `B` and any case are fine). Raises ValueError for anything else."""
+    found = _SIZE.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"'{text}' is not a size")
+    return int(found[1]) * _UNITS[found[2].lower()]
+
+
+def _render_budget(value: object) -> int:
+    """FEEDSVC_RENDER_BUDGET: bytes, 0 or more (0 keeps nothing: every 200 renders again)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    try:
+        return parse_size(str(value))
+    except ValueError:
+        raise SettingsError(
+            f"{PREFIX}RENDER_BUDGET is not a size: '{value}'; "
+            "write bytes, or a number with K, M or G, e.g. 64M"
+        ) from None

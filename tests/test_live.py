@@ -356,8 +356,9 @@ def feed_bytes(lib: Library) -> dict[str, tuple[bytes, str, str]]:
     for key in every_feed(lib.catalog()):
         prepared = responses.get(key.path())
         assert prepared is not None
-        headers = dict(prepared.identity.headers)
-        served[key.path()] = (prepared.identity.body, headers["ETag"], headers["Last-Modified"])
+        sent, body = responses.answer(prepared, gzipped=False)
+        headers = dict(sent)
+        served[key.path()] = (body, headers["ETag"], headers["Last-Modified"])
     return served
 
 

@@ -13,14 +13,13 @@ import pytest
 
 from conftest import WriteFile
 from feedsvc import feeds
-from feedsvc.feeds import EntryCache, entries
+from feedsvc.feeds import EntryCache, RenderBudget, entries
 from feedsvc.http.serving import (
     FeedResponses,
-    Prepared,
     accepts_gzip,
+    encode,
     not_modified,
-    prepare,
-    redated,
+    variants,
 )
 from feedsvc.live import Library
 
@@ -34,23 +33,24 @@ FEEDS = [
 ]
 
 
-def body(prepared: Prepared | None) -> bytes:
-    """A prepared feed's plain bytes: the very object until the feed is rendered again."""
+def body(responses: FeedResponses, path: str) -> bytes:
+    """A feed's plain bytes as a GET gets them: the very object until it is rendered again."""
+    prepared = responses.get(path)
     assert prepared is not None
-    return prepared.identity.body
+    return responses.answer(prepared, gzipped=False)[1]
 
 
 def test_an_edit_re_renders_only_the_feeds_it_is_in(write: WriteFile, content: Path) -> None:
     """Editing a J. Williams article re-renders the site's and his feeds, no one else's."""
     library = Library(content)
     responses = FeedResponses(library)
-    before = {path: responses.get(path) for path in FEEDS}
+    before = {path: body(responses, path) for path in FEEDS}
     text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
     write("2025/john-bolton-indicted.md", text.replace("Former National", "Ex-National"))
     assert library.refresh({"2025/john-bolton-indicted.md"})
-    after = {path: responses.get(path) for path in FEEDS}
+    after = {path: body(responses, path) for path in FEEDS}
     # Every feed may be dated anew (any edit moves Last-Modified), but only these render.
-    same = {path for path in FEEDS if body(after[path]) is body(before[path])}
+    same = {path for path in FEEDS if after[path] is before[path]}
     assert same == {"/authors/m-okafor/rss.xml", "/authors/s-lindqvist/atom.xml"}
 
 
@@ -59,10 +59,10 @@ def test_a_release_re_renders_exactly_the_feeds_it_enters(content: Path) -> None
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     library = Library(content, clock=lambda: now[0])
     responses = FeedResponses(library)
-    before = {path: responses.get(path) for path in FEEDS}
+    before = {path: body(responses, path) for path in FEEDS}
     now[0] = datetime(2031, 6, 1, 9, 0, tzinfo=UTC)
-    after = {path: responses.get(path) for path in FEEDS}
-    changed = {path for path in FEEDS if body(after[path]) is not body(before[path])}
+    after = {path: body(responses, path) for path in FEEDS}
+    changed = {path for path in FEEDS if after[path] is not before[path]}
     assert changed == {"/rss.xml", "/atom.xml", "/authors/s-lindqvist/atom.xml"}
 
 
@@ -79,30 +79,39 @@ def test_unknown_paths_are_not_feeds(content: Path) -> None:
 
 
 def test_prepared_variants() -> None:
-    """gzip is deterministic and has its own strong ETag; headers are complete."""
-    prepared = prepare(b"<rss/>" * 100, "application/rss+xml; charset=utf-8", LAST_MODIFIED, 5)
-    again = prepare(b"<rss/>" * 100, "application/rss+xml; charset=utf-8", LAST_MODIFIED, 5)
-    assert prepared.gzipped.body == again.gzipped.body
-    assert gzip.decompress(prepared.gzipped.body) == prepared.identity.body
-    assert prepared.gzipped.etag != prepared.identity.etag
-    headers = dict(prepared.gzipped.headers)
-    assert headers["Content-Length"] == str(len(prepared.gzipped.body))
+    """gzip is deterministic and has its own strong ETag; headers are complete and need
+    only the validators, not the bytes."""
+    encoded, again = encode(b"<rss/>" * 100), encode(b"<rss/>" * 100)
+    assert encoded.gzipped == again.gzipped
+    assert gzip.decompress(encoded.gzipped) == encoded.identity
+    plain, zipped = encoded.validators
+    assert plain.etag != zipped.etag
+    assert (plain.length, zipped.length) == (len(encoded.identity), len(encoded.gzipped))
+    identity, gzipped = variants(encoded.validators, "application/rss+xml", LAST_MODIFIED, 5)
+    headers = dict(gzipped.headers)
+    assert (headers["ETag"], headers["Content-Encoding"]) == (zipped.etag, "gzip")
+    assert headers["Content-Length"] == str(len(encoded.gzipped))
     assert headers["Last-Modified"] == "Sat, 15 Nov 2025 13:00:00 GMT"
     assert headers["Cache-Control"] == "public, max-age=300"
-    assert "Content-Length" not in dict(prepared.gzipped.not_modified)
+    assert "Content-Length" not in dict(gzipped.not_modified)
+    assert dict(identity.headers)["Content-Length"] == str(len(encoded.identity))
 
 
-def test_redated_keeps_bytes_and_etags() -> None:
-    """A feed dated anew sends the same bytes and ETags under the new Last-Modified."""
-    prepared = prepare(b"<rss/>" * 100, "application/rss+xml; charset=utf-8", LAST_MODIFIED, 5)
-    later = redated(prepared, datetime(2025, 11, 16, 8, 30, 15, 999, tzinfo=UTC))
-    assert later.last_modified == datetime(2025, 11, 16, 8, 30, 15, tzinfo=UTC)
-    for old, new in [(prepared.identity, later.identity), (prepared.gzipped, later.gzipped)]:
-        assert (new.body, new.etag) == (old.body, old.etag)
-        for headers in (new.headers, new.not_modified):
-            assert dict(headers)["Last-Modified"] == "Sun, 16 Nov 2025 08:30:15 GMT"
-        assert [n for n, _ in new.headers] == [n for n, _ in old.headers]
-    assert dict(prepared.identity.headers)["Last-Modified"] == "Sat, 15 Nov 2025 13:00:00 GMT"
+def test_the_same_bytes_dated_anew_keep_their_etags(write: WriteFile, content: Path) -> None:
+    """An edit that changes what no feed shows of an author moves their feed's
+    Last-Modified and keeps its bytes and ETags."""
+    library = Library(content)
+    responses = FeedResponses(library)
+    path = "/authors/m-okafor/rss.xml"
+    before, kept = responses.get(path), body(responses, path)
+    text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
+    write("2025/john-bolton-indicted.md", text.replace("Former National", "Ex-National"))
+    assert library.refresh({"2025/john-bolton-indicted.md"})
+    after = responses.get(path)
+    assert before is not None and after is not None and after is not before
+    assert (after.identity.etag, after.gzipped.etag) == (before.identity.etag, before.gzipped.etag)
+    assert after.last_modified >= before.last_modified
+    assert body(responses, path) is kept
 
 
 @pytest.mark.parametrize(
@@ -169,8 +178,7 @@ def test_a_feed_rendered_for_an_old_catalog_stays_out_of_the_new(
 
     monkeypatch.setitem(feeds.WRITERS, "rss", racing)
     responses.get("/rss.xml")  # rendered from the old catalog
-    latest = responses.get("/rss.xml")
-    assert latest is not None and b"Ex-National" in latest.identity.body
+    assert b"Ex-National" in body(responses, "/rss.xml")
 
 
 def test_an_edit_renders_only_the_entry_it_touches(
@@ -196,19 +204,20 @@ def test_an_edit_renders_only_the_entry_it_touches(
 def test_kept_entries_stay_within_their_budget(content: Path) -> None:
     """The entry cache never holds more bytes than its budget, however many it has seen."""
     library = Library(content)
-    cache = EntryCache(budget=6000)
+    budget = RenderBudget(6000)
+    cache = EntryCache(budget)
     catalog = library.catalog()
     for _ in range(3):
         for article in catalog.articles:
             assert cache.get(catalog, article).id == article.id
-            assert cache.size <= cache.budget
+            assert budget.size <= budget.limit
 
 
 def test_many_threads_over_more_feeds_than_are_kept(write: WriteFile, content: Path) -> None:
-    """Threads asking for more feeds than the render cache keeps, while content changes,
-    each get a whole, right feed: the cache is safe to share."""
+    """Threads asking for more feeds than the render budget keeps, while content changes,
+    each get a whole, right feed: the budget is safe to share."""
     library = Library(content)
-    responses = FeedResponses(library, keep=2)
+    responses = FeedResponses(library, EntryCache(RenderBudget(40_000)))  # about two feeds
     errors: list[BaseException] = []
     stop = threading.Event()
 
@@ -217,7 +226,11 @@ def test_many_threads_over_more_feeds_than_are_kept(write: WriteFile, content: P
             while not stop.is_set():
                 for path in FEEDS:
                     prepared = responses.get(path)
-                    assert prepared is not None and prepared.identity.body.startswith(b"<?xml")
+                    assert prepared is not None
+                    zipped = path.endswith("rss.xml")
+                    headers, data = responses.answer(prepared, gzipped=zipped)
+                    assert dict(headers)["Content-Length"] == str(len(data))
+                    assert (gzip.decompress(data) if zipped else data).startswith(b"<?xml")
         except BaseException as error:  # reported by the main thread
             errors.append(error)
             raise

@@ -1,21 +1,31 @@
 """Feeds as pure functions from a catalog to bytes.
 
 `specs` says what each feed shows (one definition, whatever its kind), `entries`
-turns an article into an entry, and `writers` holds one writer per format.
+turns an article into an entry, and `writers` holds one writer per format; `fit`
+cuts a feed to the site's size budget, the same in every format.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+
 from feedsvc.catalog import Catalog
+from feedsvc.feeds.budget import RenderBudget
 from feedsvc.feeds.entries import Entry, EntryCache, article_html, entry
-from feedsvc.feeds.specs import Feed, Spec, every_feed, feed, fingerprint, spec
+from feedsvc.feeds.specs import Feed, Spec, assembled, every_feed, feed, fingerprint, spec
 from feedsvc.feeds.writers import WRITERS
+from feedsvc.model import Article
 
 __all__ = [
     "WRITERS",
     "Entry",
     "EntryCache",
     "Feed",
+    "Fitted",
+    "RenderBudget",
     "Spec",
     "article_html",
     "build",
@@ -23,16 +33,72 @@ __all__ = [
     "every_feed",
     "feed",
     "fingerprint",
+    "fit",
     "spec",
 ]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A feed as it is served: what it shows within the size budget, and its bytes."""
+
+    spec: Spec  # the articles it carries: the newest of the spec's that fit
+    feed: Feed
+    bodies: Mapping[str, bytes]  # format → the feed's bytes in it
+
+
+def fit(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] = entry) -> Fitted:
+    """The feed of `spec` with as many of its newest entries as fit, in every format, in the
+    site's `feed_max_bytes`; the oldest leave first, and the newest always stays.
+
+    Readers and validators refuse oversized documents (lxml, newsboat, the W3C validator
+    over 5 MB), and an entry is never shortened in its place: readers that refresh stored
+    items would lose the text. The count is decided once, on the largest format, and every
+    format carries the same entries. A single entry over the budget still makes a feed of
+    one: a feed never goes empty over one article (the per-file size limit bounds it).
+    Deterministic: the same content gives the same count and bytes in every process.
+    """
+    limit = catalog.site.feed_max_bytes
+    # Every format carries each entry's text in full, escaped or not, and a character
+    # is at least a byte: entries past the first whose text passes the budget cannot
+    # fit, so they are neither made nor rendered to find out (fifty 1 MB articles
+    # would be a 50 MB feed first).
+    made: list[Entry] = []
+    total = 0
+    for article in spec.articles:
+        item = make(catalog, article)
+        total += len(item.content or "") + len(item.summary or "")
+        if made and total > limit:
+            break
+        made.append(item)
+    count = len(made)
+
+    def bodies(feed: Feed) -> dict[str, bytes]:
+        """The feed in every format."""
+        return {fmt: write(feed) for fmt, write in WRITERS.items()}
+
+    def size(write: Callable[[Feed], bytes], n: int) -> int:
+        """The bytes of the feed of the newest `n` entries, written by `write`."""
+        return len(write(assembled(catalog, spec, tuple(made[:n]))))
+
+    shown = assembled(catalog, spec, tuple(made[:count]))
+    written = bodies(shown)
+    while count > 1 and max(map(len, written.values())) > limit:
+        largest = max(written.items(), key=lambda item: len(item[1]))[0]  # ties: the first
+        # Sizes grow with the count: the largest count under `count` that fits, else 1.
+        fits = bisect.bisect_right(range(1, count), limit, key=partial(size, WRITERS[largest]))
+        count = max(fits, 1)
+        shown = assembled(catalog, spec, tuple(made[:count]))
+        written = bodies(shown)  # another format may now be the largest: check again
+    return Fitted(spec.first(count), shown, written)
 
 
 def build(
     catalog: Catalog, kind: str, value: str = "", entries: EntryCache | None = None
 ) -> Feed | None:
-    """The feed of `kind` for `value` with its entries (from `entries` if given), or None
-    if there is no such feed."""
+    """The feed of `kind` for `value` as readers get it, cut to the size budget (entries
+    from `entries` if given), or None if there is no such feed."""
     found = spec(catalog, kind, value)
     if found is None:
         return None
-    return feed(catalog, found, entries.get) if entries else feed(catalog, found)
+    return fit(catalog, found, entries.get if entries else entry).feed

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
 from feedsvc.catalog import Catalog, Link
+from feedsvc.feeds.budget import ITEM_BYTES, RenderBudget, text_bytes
 from feedsvc.markup import render, summarize
 from feedsvc.model import Article, Author
 
@@ -29,10 +28,21 @@ class Entry:
     # None when empty, never "": feeds leave out what an entry does not have (an article
     # with no body has neither) instead of writing an empty element
     summary: str | None  # plain text
-    content: str | None  # HTML, links absolute, with the "Related" list at the end
+    body: str  # the body as HTML, links absolute ("" for none): what the article page shows
     categories: tuple[str, ...]
     image: str | None
     related: tuple[Link, ...]
+
+    @property
+    def content(self) -> str | None:
+        """The full text as feeds carry it: the image, the body, the "Related" list.
+
+        Put together when asked, so that the body's HTML is kept once (the article page
+        shows it alone). Only an image or only related links is content too; markup that
+        renders to nothing (a comment) is not.
+        """
+        content = image_html(self.image) + self.body + related_html(self.related)
+        return content if content.strip() else None
 
 
 def entry(catalog: Catalog, article: Article) -> Entry:
@@ -40,11 +50,7 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     urls = catalog.urls
     authors = tuple(catalog.authors[slug] for slug in article.authors)
     related = catalog.related(article)
-    body = article_html(catalog, article)
-    image = urls.absolute(article.image) if article.image else None
-    # Only an image or only related links is content too; markup that renders to
-    # nothing (a comment) is not.
-    content = image_html(image) + body + related_html(related)
+    markdown = catalog.body(article)  # fetched once: it may be large
     return Entry(
         id=article.id,
         slug=article.slug,
@@ -54,10 +60,10 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         updated=article.updated,
         authors=authors,
         author_uris=tuple(a.url or urls.author(a.slug) for a in authors),
-        summary=article.summary or summarize(catalog.body(article)) or None,
-        content=content if content.strip() else None,
+        summary=article.summary or summarize(markdown) or None,
+        body=render(markdown, urls.article(article.slug), urls.base),
         categories=article.tags,
-        image=image,
+        image=urls.absolute(article.image) if article.image else None,
         related=related,
     )
 
@@ -113,36 +119,39 @@ class EntryCache:
     The key is everything an entry is made of: the article (its file's digest and
     every field read from it), its authors, its related links as shown and the site's
     URL. Rendering Markdown and sanitizing it is most of a feed's cost; a feed is then
-    only its entries reassembled. Bounded by the bytes of the entries' text, least
-    recently used first out; safe to share between threads.
+    only its entries reassembled. Authors' bios, which pages show, are kept the same
+    way. Both count against the worker's `RenderBudget`, which the hot path's feed
+    bytes share; safe to share between threads.
     """
 
-    def __init__(self, budget: int = 16 * 2**20) -> None:
-        self.budget = budget  # bytes of rendered HTML and summaries kept at most
-        self.size = 0
-        self._entries: OrderedDict[Hashable, tuple[Entry, int]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, budget: RenderBudget | None = None) -> None:
+        self.budget = budget if budget is not None else RenderBudget()
 
     def get(self, catalog: Catalog, article: Article) -> Entry:
         """The entry for `article` as `catalog` shows it, rendered once per content."""
         key = (
+            "entry",
             article,
             tuple(catalog.authors[slug] for slug in article.authors),
             catalog.related(article),
             catalog.urls.base,
         )
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found[0]
+        found = self.budget.get(key)
+        if isinstance(found, Entry):
+            return found
         made = entry(catalog, article)
-        cost = len(made.content or "") + len(made.summary or "") + 512  # the rest, roughly
-        with self._lock:
-            if key not in self._entries:
-                self._entries[key] = (made, cost)
-                self.size += cost
-            while self.size > self.budget and self._entries:
-                _, (_, freed) = self._entries.popitem(last=False)
-                self.size -= freed
+        # The key holds the article, whose own summary and title may be other texts.
+        cost = text_bytes(made.body, made.summary, made.title, article.summary) + ITEM_BYTES
+        self.budget.put(key, made, cost)
+        return made
+
+    def bio(self, catalog: Catalog, author: Author) -> str:
+        """An author's bio as HTML, links resolved against their page: rendered once."""
+        key = ("bio", author, catalog.urls.base)
+        found = self.budget.get(key)
+        if isinstance(found, str):
+            return found
+        urls = catalog.urls
+        made = render(author.bio, urls.author(author.slug), urls.base)
+        self.budget.put(key, made, text_bytes(made, author.bio) + ITEM_BYTES)
         return made

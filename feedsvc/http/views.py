@@ -24,8 +24,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from feedsvc import feeds
 from feedsvc.catalog import Catalog
+from feedsvc.http.serving import FeedResponses
 from feedsvc.live import Library
-from feedsvc.markup import render
 from feedsvc.model import Severity
 from feedsvc.urls import FORMATS, MEDIA, FeedKey, parse_feed_path
 
@@ -44,6 +44,12 @@ def entries() -> feeds.EntryCache:
     return found
 
 
+def shown(catalog: Catalog, kind: str, value: str = "") -> feeds.Feed | None:
+    """A feed as its readers get it (cut to the size budget as its bytes are), or None."""
+    responses: FeedResponses = current_app.extensions["feedsvc.responses"]
+    return responses.shown(catalog, kind, value)
+
+
 def page(template: str, catalog: Catalog, **context: Any) -> str:
     """A page, with what every template uses: the catalog, its URLs, the feed formats."""
     return render_template(
@@ -55,17 +61,18 @@ def page(template: str, catalog: Catalog, **context: Any) -> str:
 def home() -> str:
     """The front page: the site's feed as a page, the authors, the feed links."""
     current = library().catalog()
-    return page("home.html", current, feed=feeds.build(current, "site", entries=entries()))
+    return page("home.html", current, feed=shown(current, "site"))
 
 
 @bp.get("/authors/<slug>/")
 def author(slug: str) -> str:
     """An author's page: bio, and their feed as readers see it."""
     current = library().catalog()
-    feed = feeds.build(current, "author", slug, entries()) or abort(404, "No such author.")
+    feed = shown(current, "author", slug) or abort(404, "No such author.")
     person = current.authors[slug]
-    bio = render(person.bio, current.urls.author(slug), current.urls.base)
-    return page("author.html", current, feed=feed, author=person, bio=bio)
+    return page(
+        "author.html", current, feed=feed, author=person, bio=entries().bio(current, person)
+    )
 
 
 @bp.get("/articles/<slug>/")
@@ -76,10 +83,8 @@ def article(slug: str) -> str | BaseResponse:
         return redirect(current.urls.article(current.aliases[slug]), 301)
     found = current.by_slug.get(slug) or abort(404, "No such article.")
     entry = entries().get(current, found)
-    body = feeds.article_html(current, found)
-    urls = current.urls
-    bios = {a.slug: render(a.bio, urls.author(a.slug), urls.base) for a in entry.authors}
-    return page("article.html", current, entry=entry, body=body, bios=bios)
+    bios = {a.slug: entries().bio(current, a) for a in entry.authors}
+    return page("article.html", current, entry=entry, body=entry.body, bios=bios)
 
 
 @bp.get(f"/{MEDIA}<path:name>")

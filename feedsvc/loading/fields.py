@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedsvc.model import Problem, RelatedLink, warning
+from feedsvc.settings import parse_size
 
 
 class FieldError(ValueError):
@@ -151,6 +152,20 @@ def email(value: object, name: str = "email") -> str:
         raise FieldError(
             f"'{excerpt(result)}' is not an e-mail address", "write it as name@example.org"
         )
+    return result
+
+
+def size(value: object, name: str, least: int = 1) -> int:
+    """A size in bytes: a whole number, or one with K, M or G (`2M`; powers of 1024)."""
+    hint = f"write a number of bytes, or one with K, M or G: {name}: 2M"
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(name)
+        result = value if isinstance(value, int) else parse_size(value)
+    except ValueError:
+        raise FieldError(f"'{name}' must be a size in bytes", hint) from None
+    if result < least:
+        raise FieldError(f"'{name}' must be at least {least:,} bytes", hint)
     return result
 
 

@@ -211,6 +211,7 @@ SETTINGS: dict[str, tuple[Callable[[object], Any], Any]] = {
     "timezone": (_timezone, "UTC"),
     "id_authority": (_authority, None),  # None: the url's host, with a warning
     "feed_size": (_positive("feed_size"), 50),
+    "feed_max_bytes": (lambda v: fields.size(v, "feed_max_bytes", least=2**10), 2 * 2**20),
     "ttl": (_positive("ttl"), 5),
     "day_first": (lambda v: fields.flag(v, "day_first"), False),
     "logo": (lambda v: fields.link(v, "logo"), None),
