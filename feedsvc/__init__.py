@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from feedsvc.feeds import EntryCache
+from feedsvc.http.guard import Guard
 from feedsvc.http.serving import FeedResponses, FeedServer
 from feedsvc.http.views import bp
 from feedsvc.live import Library, Watcher
@@ -33,4 +34,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(bp)
     responses = FeedResponses(library, entries)
     app.wsgi_app = FeedServer(app.wsgi_app, responses)  # type: ignore[method-assign]
+    app.wsgi_app = Guard(app.wsgi_app)  # type: ignore[method-assign]  # outermost: see guard
     return app

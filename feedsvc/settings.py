@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 PREFIX = "FEEDSVC_"
 DEFAULT_CONTENT = Path("articles")
+DEFAULT_HEADER_TIMEOUT = 10
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -32,6 +33,8 @@ class Settings:
     base_url: str | None = None  # the public URL, over site.yaml's `url`
     cache: Path | None = None  # the parsed-content cache folder; None: no cache
     watch: bool = True  # follow changes in the content folder
+    # Seconds a client has to send a request's headers (and, kept alive, to start the next).
+    header_timeout: int = DEFAULT_HEADER_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: object) -> Settings:
@@ -42,7 +45,7 @@ class Settings:
         env = os.environ if env is None else env
         values: dict[str, object] = {
             name: env[PREFIX + name.upper()]
-            for name in ("content", "base_url", "cache", "watch")
+            for name in ("content", "base_url", "cache", "watch", "header_timeout")
             if env.get(PREFIX + name.upper())
         }
         values.update({k: v for k, v in options.items() if v is not None})
@@ -53,6 +56,9 @@ class Settings:
             base_url=_base_url(values.get("base_url")),
             cache=None if cache == "off" else Path(cache),
             watch=_flag(values.get("watch", True), PREFIX + "WATCH"),
+            header_timeout=_seconds(
+                values.get("header_timeout", DEFAULT_HEADER_TIMEOUT), PREFIX + "HEADER_TIMEOUT"
+            ),
         )
 
 
@@ -85,3 +91,13 @@ def _flag(value: object, name: str) -> bool:
     if word in _TRUE or word in _FALSE:
         return word in _TRUE
     raise SettingsError(f"{name} must be 1 or 0 (or true/false), not '{value}'")
+
+
+def _seconds(value: object, name: str) -> int:
+    """A whole number of seconds, at least 1 (gunicorn counts them whole)."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 3600:
+        raise SettingsError(
+            f"{name} must be a whole number of seconds from 1 to 3600, not '{value}'"
+        )
+    return int(text)

@@ -345,8 +345,7 @@ def test_scan_lists_sources_and_skips_hidden_names(write: WriteFile, content: Pa
         "2026/deep",
         "2031",
         "authors",
-        "media",
-    ]
+    ]  # not media/: its files are not content
 
 
 def test_work_in_a_child_gives_what_it_gives_here(

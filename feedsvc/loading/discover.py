@@ -9,6 +9,7 @@ from pathlib import Path
 
 SITE_FILE = "site.yaml"
 AUTHORS_DIR = "authors"
+MEDIA_DIR = "media"  # the files articles use, served at /media/: not content, never read
 EXTENSION = ".md"
 
 Stamp = tuple[int, int]  # (mtime in ns, size): a file is re-read only when this changes
@@ -78,6 +79,7 @@ def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]]]]:
         try:
             with os.scandir(folder) as listing:
                 entries = [e for e in listing if not e.name.startswith((".", "_"))]
+                entries = [e for e in entries if prefix or e.name != MEDIA_DIR]  # not content
         except OSError:
             continue  # gone or unreadable since its parent was listed
         yield prefix, folder, entries
@@ -87,9 +89,12 @@ def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]]]]:
 
 
 def is_source(rel: str) -> bool:
-    """A path `scan` would list: a `.md` file, with no part starting with '.' or '_'."""
-    return rel.endswith(EXTENSION) and not any(
-        part.startswith((".", "_")) for part in rel.split("/")
+    """A path `scan` would list: a `.md` file outside media/, with no part starting with
+    '.' or '_'."""
+    return (
+        rel.endswith(EXTENSION)
+        and not rel.startswith(MEDIA_DIR + "/")
+        and not any(part.startswith((".", "_")) for part in rel.split("/"))
     )
 
 
