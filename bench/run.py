@@ -4,13 +4,14 @@
     .venv/bin/python bench/run.py --sizes 1000:100 --duration 3
 
 For each size it writes a synthetic corpus (bench/corpus.py), then measures,
-against `feedsvc serve` (gunicorn, 2 workers of 4 threads) on loopback:
+against `feedsvc serve` (gunicorn, 2 gevent workers) on loopback:
 cold start and warm restart (until the first feed is served), peak RSS per
 worker, the time from saving an edit to the new version in the feed (and from
 adding or deleting an article, which links the corpus again), the first
 (uncached) render of a 50-entry author feed, and cached-feed and 304
-throughput and p99 with wrk, beside nginx serving the same bytes as a static
-file and a plain Flask view serving them from memory, in the same run.
+throughput and p99 with wrk (also while 300 idle connections and 50 that drip
+a header byte by byte are held open), beside nginx serving the same bytes as a
+static file and a plain Flask view serving them from memory, in the same run.
 Needs Debian's wrk and nginx (`make bench` installs them).
 """
 
@@ -19,8 +20,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import select
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -41,8 +44,6 @@ HERE = Path(__file__).resolve().parent
 
 def free_port() -> int:
     """A loopback port nobody listens on."""
-    import socket  # noqa: PLC0415
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -109,15 +110,15 @@ class Server:
 
 
 def feedsvc(corpus: Path, port: int, env: dict[str, str]) -> Server:
-    """`feedsvc serve`: gunicorn with the content loaded before it forks 2 workers of 4 threads."""
+    """`feedsvc serve`: gunicorn with the content loaded before it forks 2 gevent workers."""
     command = [str(BIN / "feedsvc"), "serve", "--content", str(corpus), "--port", str(port)]
-    return Server([*command, "--workers", "2", "--threads", "4"], env)
+    return Server([*command, "--workers", "2"], env)
 
 
 def gunicorn(app: str, port: int, env: dict[str, str]) -> Server:
-    """gunicorn as `feedsvc serve` runs it: 2 workers of 4 threads."""
-    command = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"]
-    return Server([*command, "--keep-alive", "5", "--no-control-socket", app], env)
+    """gunicorn as `feedsvc serve` runs it: 2 gevent workers."""
+    command = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "-k", "gevent"]
+    return Server([*command, "--keep-alive", "10", "--no-control-socket", app], env)
 
 
 def peak_rss_mb(pids: list[int]) -> float:
@@ -240,6 +241,8 @@ def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
         # Load first: an edit makes the cache be written again 30 s later, which
         # would take CPU from the load test.
         row.loads.update(load_200_and_304("feedsvc", base + "/rss.xml", duration))
+        with Crowd(port, idle=CROWD[0], slow=CROWD[1]):
+            row.loads["feedsvc 200, crowd"] = wrk(base + "/rss.xml", duration)
         for rate in EDIT_RATES:
             row.loads[f"feedsvc 200, {rate} edits/s"] = load_with_edits(
                 corpus, articles, base + "/rss.xml", duration, rate
@@ -280,6 +283,52 @@ def edit_latency(corpus: Path, articles: int, base: str, n: int) -> float:
 
 
 EDIT_RATES = (1, 10)  # edits a second to the newest article, during a load
+CROWD = (300, 50)  # idle connections, and connections that drip a header, during a load
+
+
+class Crowd:
+    """Connections held open on loopback while a load runs, as a careless or hostile
+    crowd would: idle ones send nothing, slow ones a header one byte a second, never
+    finishing it. A thread drips and opens again each one the server lets go of (its
+    header timeout), so that the count stays; it stops when the block ends."""
+
+    def __init__(self, port: int, *, idle: int, slow: int) -> None:
+        self.port = port
+        self.idle = [self._open(slow=False) for _ in range(idle)]
+        self.slow = [self._open(slow=True) for _ in range(slow)]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _open(self, *, slow: bool) -> socket.socket:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        if slow:
+            sock.sendall(b"GET /rss.xml HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        return sock
+
+    def _hold(self) -> None:
+        while not self._stop.wait(1.0):
+            for group, slow in ((self.idle, False), (self.slow, True)):
+                for index in range(len(group)):
+                    try:
+                        poll = select.poll()
+                        poll.register(group[index], select.POLLIN)
+                        if poll.poll(0):  # let go of by the server: open another
+                            group[index].close()
+                            group[index] = self._open(slow=slow)
+                        elif slow:
+                            group[index].send(b"a")
+                    except OSError:
+                        continue
+
+    def __enter__(self) -> Crowd:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        for sock in self.idle + self.slow:
+            sock.close()
 
 
 def save_edit(corpus: Path, articles: int, marker: str) -> None:
@@ -408,9 +457,10 @@ def cell(row: Row, name: str, against: str | None = None) -> str:
 HEADER = (
     "| articles / authors | cold start | warm restart | peak RSS/worker | edit visible "
     "| add / delete visible | first render | first request after an edit | feedsvc 200 "
-    "| feedsvc 200, 1 edit/s | feedsvc 200, 10 edits/s | feedsvc 304 | nginx 200 | nginx 304 "
-    "| plain Flask 200 | plain Flask 304 |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| feedsvc 200, 1 edit/s | feedsvc 200, 10 edits/s "
+    f"| feedsvc 200, {CROWD[0]} idle + {CROWD[1]} slow connections "
+    "| feedsvc 304 | nginx 200 | nginx 304 | plain Flask 200 | plain Flask 304 |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -422,6 +472,7 @@ def table_row(row: Row) -> str:
         f"| {row.after_edit_ms:.0f} ms | {cell(row, 'feedsvc 200', 'nginx 200')} "
         f"| {cell(row, 'feedsvc 200, 1 edits/s', 'feedsvc 200')} "
         f"| {cell(row, 'feedsvc 200, 10 edits/s', 'feedsvc 200')} "
+        f"| {cell(row, 'feedsvc 200, crowd', 'feedsvc 200')} "
         f"| {cell(row, 'feedsvc 304', 'nginx 304')} "
         f"| {cell(row, 'nginx 200')} | {cell(row, 'nginx 304')} "
         f"| {cell(row, 'flask view 200', 'nginx 200')} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from feedsvc.feeds import EntryCache, RenderBudget
+from feedsvc.http.guard import Guard
 from feedsvc.http.serving import FeedResponses, FeedServer
 from feedsvc.http.views import bp
 from feedsvc.live import Library, Watcher
@@ -35,4 +36,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     responses = FeedResponses(library, entries)
     app.extensions["feedsvc.responses"] = responses  # the pages show feeds as served
     app.wsgi_app = FeedServer(app.wsgi_app, responses)  # type: ignore[method-assign]
+    app.wsgi_app = Guard(app.wsgi_app)  # type: ignore[method-assign]  # outermost: see guard
     return app

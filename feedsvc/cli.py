@@ -79,9 +79,17 @@ def _plural(count: int, noun: str) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes.")
-@click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
+@click.option(
+    "--connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections per process, idle ones included.",
+)
 @click.option("--debug", is_flag=True, help="Flask's development server, with its debugger.")
-def serve(*, content: Path, host: str, port: int, workers: int, threads: int, debug: bool) -> None:
+def serve(
+    *, content: Path, host: str, port: int, workers: int, connections: int, debug: bool
+) -> None:
     """Serve the site and its feeds with gunicorn."""
     from feedsvc import create_app  # noqa: PLC0415 - the factory imports this package's layers
 
@@ -103,22 +111,13 @@ def serve(*, content: Path, host: str, port: int, workers: int, threads: int, de
     watcher.settle = MASTER_SETTLE
     runtime.prepare_to_fork(library, library.bodies, library.cache, watcher)
     click.echo(f"Serving {content} on http://{host}:{port}/")
+    options = gunicorn_options(
+        f"{host}:{port}", workers=workers, connections=connections, settings=settings
+    )
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only `serve` needs it
 
     class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
         def load_config(self) -> None:
-            options = {
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": threads,  # gthread: keep-alive for pollers, one slow client per thread
-                "timeout": 30,
-                "graceful_timeout": 10,
-                "keepalive": 5,
-                "preload_app": True,
-                # No runtime control socket: it would live in the home directory, shared
-                # by every gunicorn of the user; signals do the same job.
-                "control_socket_disable": True,
-            }
             for key, value in options.items():
                 self.cfg.set(key, value)
 
@@ -126,3 +125,33 @@ def serve(*, content: Path, host: str, port: int, workers: int, threads: int, de
             return app
 
     Server().run()
+
+
+def gunicorn_options(
+    bind: str, *, workers: int, connections: int, settings: Settings
+) -> dict[str, object]:
+    """gunicorn's settings for `serve` (see the README's design notes for the choice)."""
+    return {
+        "bind": bind,
+        "workers": workers,
+        # gevent: each connection is a greenlet, so idle and slow clients cost memory,
+        # not one of a few threads; `keepalive` is then the deadline for the whole
+        # header of every request, the first included (gunicorn's AsyncWorker reads
+        # it under gevent.Timeout(keepalive)): a slowloris is let go when it passes.
+        "worker_class": "gevent",
+        "worker_connections": connections,
+        "keepalive": settings.header_timeout,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "preload_app": True,
+        # No runtime control socket: it would live in the home directory, shared
+        # by every gunicorn of the user; signals do the same job.
+        "control_socket_disable": True,
+        # No peer is a trusted proxy (a later issue adds them): a SCRIPT_NAME header is
+        # dropped rather than cut off the path (or answered 500 when it is no prefix
+        # of it), and X-Forwarded-Proto never changes the scheme. `http.guard` does
+        # the same for any server.
+        "forwarded_allow_ips": "",
+        "forwarder_headers": "",
+        "secure_scheme_headers": {},
+    }

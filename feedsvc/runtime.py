@@ -62,7 +62,8 @@ def prepare_to_fork(*parts: object) -> None:
             method = getattr(part, name, None)
             if method is not None:
                 hooks[hook] = _weak(method, in_helper=hook != "after_in_child")
-        os.register_at_fork(**hooks)
+        if hooks:  # a part may be None (no cache) or hold nothing per process
+            os.register_at_fork(**hooks)
 
 
 def _weak(method: Callable[[], Any], *, in_helper: bool) -> Callable[[], None]:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 PREFIX = "FEEDSVC_"
 DEFAULT_CONTENT = Path("articles")
+DEFAULT_HEADER_TIMEOUT = 10
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 # Bytes of rendered entries, pages' HTML and feeds' bytes that one worker keeps (`feeds.budget`).
@@ -40,6 +41,8 @@ class Settings:
     cache: Path | None = None  # the parsed-content cache folder; None: no cache
     watch: bool = True  # follow changes in the content folder
     render_budget: int = DEFAULT_RENDER_BUDGET  # bytes of rendered output a worker keeps
+    # Seconds a client has to send a request's headers (and, kept alive, to start the next).
+    header_timeout: int = DEFAULT_HEADER_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: object) -> Settings:
@@ -50,7 +53,7 @@ class Settings:
         env = os.environ if env is None else env
         values: dict[str, object] = {
             name: env[PREFIX + name.upper()]
-            for name in ("content", "base_url", "cache", "watch", "render_budget")
+            for name in ("content", "base_url", "cache", "watch", "render_budget", "header_timeout")
             if env.get(PREFIX + name.upper())
         }
         values.update({k: v for k, v in options.items() if v is not None})
@@ -62,6 +65,9 @@ class Settings:
             cache=None if cache == "off" else Path(cache),
             watch=_flag(values.get("watch", True), PREFIX + "WATCH"),
             render_budget=_render_budget(values.get("render_budget", DEFAULT_RENDER_BUDGET)),
+            header_timeout=_seconds(
+                values.get("header_timeout", DEFAULT_HEADER_TIMEOUT), PREFIX + "HEADER_TIMEOUT"
+            ),
         )
 
 
@@ -116,3 +122,13 @@ def _render_budget(value: object) -> int:
             f"{PREFIX}RENDER_BUDGET is not a size: '{value}'; "
             "write bytes, or a number with K, M or G, e.g. 64M"
         ) from None
+
+
+def _seconds(value: object, name: str) -> int:
+    """A whole number of seconds, at least 1 (gunicorn counts them whole)."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 3600:
+        raise SettingsError(
+            f"{name} must be a whole number of seconds from 1 to 3600, not '{value}'"
+        )
+    return int(text)

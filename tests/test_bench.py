@@ -21,4 +21,4 @@ def test_bench_prints_its_table() -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("| articles / authors | cold start |")
-    assert lines[2].startswith("| 60 / 6 |") and lines[2].count("/s") == 8
+    assert lines[2].startswith("| 60 / 6 |") and lines[2].count("/s") == 9

@@ -346,8 +346,7 @@ def test_scan_lists_sources_and_skips_hidden_names(write: WriteFile, content: Pa
         "2026/deep",
         "2031",
         "authors",
-        "media",
-    ]
+    ]  # not media/: its files are not content
 
 
 def test_work_in_a_child_gives_what_it_gives_here(
@@ -389,3 +388,12 @@ def test_a_hostile_site_yaml_is_a_problem_not_a_hang(content: Path, make: Any) -
     with pytest.raises(SiteError) as caught:
         load(content)
     assert caught.value.problems[0].path == "site.yaml"
+
+
+def test_a_looping_link_is_never_followed(content: Path) -> None:
+    """Links that point at each other in a loop are skipped like any linked folder."""
+    (content / "2025" / "loop-a").symlink_to(content / "2025" / "loop-b")
+    (content / "2025" / "loop-b").symlink_to(content / "2025" / "loop-a")
+    (content / "loop-self").symlink_to(content / "loop-self")
+    loaded = load(content)
+    assert "john-bolton-indicted" in {a.slug for a in loaded.articles}

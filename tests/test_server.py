@@ -35,3 +35,10 @@ def test_feedsvc_serve_writes_only_its_cache(content: Path, tmp_path: Path) -> N
     assert sorted(content.rglob("*")) == before
     assert list(home.iterdir()) == []
     assert (tmp_path / "cache" / "content.pickle").exists()
+
+
+def test_serve_runs_without_a_cache(content: Path) -> None:
+    """`FEEDSVC_CACHE=off feedsvc serve` starts its workers and serves the feeds."""
+    with feedsvc_serve(content, env={"FEEDSVC_CACHE": "off"}) as url:
+        response = urllib.request.urlopen(url + "/rss.xml", timeout=30)
+        assert response.status == 200

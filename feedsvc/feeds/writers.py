@@ -77,7 +77,11 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     fg.load_extension("media", atom=True, rss=True)  # media:content for the article image
     fg.id(feed.url("atom"))
     fg.title(xml_text(feed.title))
-    fg.subtitle(xml_text(feed.subtitle) or xml_text(feed.title))  # RSS requires a description
+    subtitle = xml_text(feed.subtitle) or xml_text(feed.title)  # RSS requires a description
+    # RSS <description> is HTML (readers, feedparser among them, render it): the text
+    # is escaped as HTML once more, so that an author's `<script>` shows as text. In
+    # Atom, <subtitle> is type text and the XML escaping alone is right.
+    fg.subtitle(_html(subtitle) if fmt == "rss" else subtitle)
     fg.link(href=feed.url(fmt), rel="self", type=FORMATS[fmt].media_type)
     fg.link(href=feed.page, rel="alternate", type="text/html")  # last: the RSS channel link
     fg.language(site.language)
@@ -118,7 +122,7 @@ def _add_entry(fg: FeedGenerator, item: Entry, fmt: str, language: str) -> None:
         # only one; RSS <author> as well would repeat the names, and must be an e-mail.
         fe.dc.dc_creator(xml_text(byline([a.name for a in item.authors], language)))
         if item.summary:  # the item has a title, which is all RSS asks without one
-            fe.description(escape(xml_text(item.summary), quote=False))  # RSS: HTML
+            fe.description(_html(xml_text(item.summary)))  # RSS: HTML
     if item.content and fmt == "rss" and not item.summary:
         fe.content_only.content = xml_text(item.content)  # not as feedgen's <description>
     elif item.content:  # without it, Atom needs the alternate link, which every entry has
@@ -129,6 +133,11 @@ def _add_entry(fg: FeedGenerator, item: Entry, fmt: str, language: str) -> None:
         kind = mimetypes.guess_type(item.image)[0] or "image/jpeg"
         fe.media.content(url=item.image, medium="image", type=kind, group=None)
     fe.related.links = item.related
+
+
+def _html(text: str) -> str:
+    """Plain text as HTML that shows it as it is."""
+    return escape(text, quote=False)
 
 
 class _RelatedLinks(BaseEntryExtension, BaseExtension):  # type: ignore[misc]

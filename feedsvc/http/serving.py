@@ -25,6 +25,7 @@ from feedsvc import feeds
 from feedsvc.catalog import Catalog
 from feedsvc.feeds import EntryCache, Spec, specs
 from feedsvc.feeds.budget import ITEM_BYTES, text_bytes
+from feedsvc.http.guard import FEED_HEADERS
 from feedsvc.live import Library, utc_now
 from feedsvc.urls import FORMATS, FeedKey, parse_feed_path
 
@@ -103,7 +104,7 @@ def variants(
     def variant(validator: Validator, extra: list[tuple[str, str]]) -> Variant:
         checks = [("ETag", validator.etag), *shared]
         headers = [("Content-Type", content_type), ("Content-Length", str(validator.length))]
-        return Variant(validator.etag, [*headers, *extra, *checks], checks)
+        return Variant(validator.etag, [*headers, *extra, *FEED_HEADERS, *checks], checks)
 
     plain, zipped = validators
     return variant(plain, []), variant(zipped, [("Content-Encoding", "gzip")])

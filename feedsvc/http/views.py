@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -18,12 +19,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
+    send_file,
 )
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response as BaseResponse
 
 from feedsvc import feeds
 from feedsvc.catalog import Catalog
+from feedsvc.http.guard import ACTIVE_CSP, PAGE_HEADERS
+from feedsvc.http.media import open_media
 from feedsvc.http.serving import FeedResponses
 from feedsvc.live import Library
 from feedsvc.model import Severity
@@ -88,9 +92,27 @@ def article(slug: str) -> str | BaseResponse:
 
 
 @bp.get(f"/{MEDIA}<path:name>")
-def media(name: str) -> Response:
-    """Images and other files that articles use, from the content folder's `media/`."""
-    return send_from_directory(library().root.resolve() / MEDIA, name)
+def media(name: str) -> BaseResponse:
+    """Images and other files that articles use: regular files of the listed types in the
+    content folder's `media/` (see `http.media`); SVG and HTML in a sandbox."""
+    found = open_media(library().root / MEDIA, name) or abort(404, "No such file.")
+    try:
+        response = send_file(
+            found.file,
+            mimetype=found.media_type,  # text/ types get Werkzeug's charset=utf-8
+            as_attachment=found.download,
+            download_name=found.name.rpartition("/")[2],
+            conditional=False,  # below, once the length is known (ranges need it)
+            etag=found.etag,
+            last_modified=found.mtime,
+        )
+        response.content_length = found.size  # a file object: Werkzeug cannot know it
+        if found.active:
+            response.headers["Content-Security-Policy"] = ACTIVE_CSP
+        return response.make_conditional(request, accept_ranges=True, complete_length=found.size)
+    except BaseException:  # a range past the end (416), say: the file is not sent
+        found.file.close()
+        raise
 
 
 @bp.get("/healthz")
@@ -112,6 +134,27 @@ def health() -> Response:
     )
     response.status_code = 200 if all(checks.values()) else 503
     response.cache_control.no_store = True
+    return response
+
+
+@bp.before_app_request
+def slash_redirect() -> BaseResponse | None:
+    """Werkzeug's own redirects (`/articles/x` → `/articles/x/`, `//` → `/`) under the
+    site's URL: Werkzeug builds them from the request's Host header."""
+    moved = request.routing_exception
+    if not isinstance(moved, RequestRedirect):
+        return None
+    target = urlsplit(moved.new_url)
+    # Joined below the base, never resolved against it: no path leaves the site.
+    location = library().catalog().urls.base + target.path.lstrip("/")
+    return redirect(location + (f"?{target.query}" if target.query else ""), moved.code)
+
+
+@bp.after_app_request
+def security_headers(response: BaseResponse) -> BaseResponse:
+    """Every response Flask sends carries the security headers (a view may set its own)."""
+    for name, value in PAGE_HEADERS:
+        response.headers.setdefault(name, value)
     return response
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 SITE_FILE = "site.yaml"
 AUTHORS_DIR = "authors"
+MEDIA_DIR = "media"  # the files articles use, served at /media/: not content, never read
 EXTENSION = ".md"
 ROOT = "./"  # how a content folder that cannot be listed is named among the paths
 MAX_FILE_SIZE = 1_048_576  # bytes: the default of site.yaml's `max_file_size` (1 MiB)
@@ -103,6 +104,7 @@ def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]] | OS
         try:
             with os.scandir(folder) as listing:
                 entries = [e for e in listing if not e.name.startswith((".", "_"))]
+                entries = [e for e in entries if prefix or e.name != MEDIA_DIR]  # not content
         except OSError as failed:
             if prefix and failed.errno in _ABSENT:
                 continue  # gone since its parent was listed: its parent's time says so
@@ -110,14 +112,20 @@ def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]] | OS
             continue
         yield prefix, folder, entries
         pending.extend(
-            (f"{prefix}{e.name}/", e.path) for e in entries if e.is_dir() and not e.is_symlink()
+            # A link is never followed into (and so never loops): is_symlink first.
+            (f"{prefix}{e.name}/", e.path)
+            for e in entries
+            if not e.is_symlink() and e.is_dir()
         )
 
 
 def is_source(rel: str) -> bool:
-    """A path `scan` would list: a `.md` file, with no part starting with '.' or '_'."""
-    return rel.endswith(EXTENSION) and not any(
-        part.startswith((".", "_")) for part in rel.split("/")
+    """A path `scan` would list: a `.md` file outside media/, with no part starting with
+    '.' or '_'."""
+    return (
+        rel.endswith(EXTENSION)
+        and not rel.startswith(MEDIA_DIR + "/")
+        and not any(part.startswith((".", "_")) for part in rel.split("/"))
     )
 
 
