@@ -340,3 +340,36 @@ def test_feed_max_bytes_in_site_yaml(
     else:
         assert len(problems) == 1 and message in problems[0].message
         assert (problems[0].line, "2M") == (4, problems[0].hint[-2:])
+
+
+@pytest.mark.parametrize("who", ["site", "j-williams", "m-okafor", "s-lindqvist"])
+def test_the_bound_is_above_what_every_format_writes(content: Path, who: str) -> None:
+    """`feeds.bound` is never below a feed's size in any format: a feed it says fits,
+    written in one format only, would fit in every other too."""
+    write_text = (content / "2025/john-bolton-indicted.md").read_text(encoding="utf-8")
+    (content / "2025/john-bolton-indicted.md").write_text(
+        write_text + "\n\n" + "Tom & Jerry <3 \"quotes\" 'and' ünïcödé — 東京 " * 200,
+        encoding="utf-8",
+    )
+    catalog = Library(content).catalog()
+    spec = feeds.spec(catalog, "site" if who == "site" else "author", "" if who == "site" else who)
+    assert spec is not None
+    feed = feeds.feed(catalog, spec)
+    assert all(len(write(feed)) <= feeds.bound(feed) for write in feeds.WRITERS.values())
+
+
+def test_a_feed_well_within_its_budget_renders_only_the_format_asked_for(
+    content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request for the RSS feed writes RSS only; Atom is written when it is asked for,
+    with the same entries."""
+    written: list[str] = []
+    for fmt, real in list(feeds.WRITERS.items()):
+        monkeypatch.setitem(
+            feeds.WRITERS, fmt, lambda feed, fmt=fmt, real=real: written.append(fmt) or real(feed)
+        )
+    responses = FeedResponses(Library(content))
+    assert responses.get("/rss.xml") is not None
+    assert written == ["rss"]
+    assert responses.get("/atom.xml") is not None
+    assert written == ["rss", "atom"]

@@ -8,7 +8,7 @@ cuts a feed to the site's size budget, the same in every format.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -47,7 +47,44 @@ class Fitted:
     bodies: Mapping[str, bytes]  # format → the feed's bytes in it
 
 
-def fit(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] = entry) -> Fitted:
+ENTRY_MARKUP = 4096  # bytes of tags, dates and indentation an entry adds, at most, in any format
+FEED_MARKUP = 8192  # the same for a feed's own elements
+
+
+def _xml_bytes(text: str | None) -> int:
+    """The most bytes `text` takes in a feed: UTF-8, with every character XML may escape
+    (`<` `>` `&`, and quotes in attributes) written as its entity."""
+    if not text:
+        return 0
+    return (
+        len(text.encode())
+        + 3 * (text.count("<") + text.count(">"))
+        + 4 * text.count("&")
+        + 5 * (text.count('"') + text.count("'"))
+    )
+
+
+def bound(feed: Feed) -> int:
+    """More bytes than any format writes for `feed`: each text at most twice, escaped, and
+    the markup around it. Exact enough to tell, without writing it, that a feed fits."""
+    texts = [feed.title, feed.subtitle, feed.site.copyright, feed.site.logo, feed.site.icon]
+    total = FEED_MARKUP + 2 * sum(map(_xml_bytes, texts)) + 4 * len(feed.urls.base)
+    for item in feed.entries:
+        parts = [item.id, item.title, item.link, item.summary, item.content, item.image]
+        parts += item.categories
+        parts += (x for a in item.authors for x in (a.name, a.email))
+        parts += item.author_uris
+        parts += (x for link in item.related for x in (link.url, link.title))
+        total += ENTRY_MARKUP + 2 * sum(map(_xml_bytes, parts))
+    return total
+
+
+def fit(
+    catalog: Catalog,
+    spec: Spec,
+    make: Callable[[Catalog, Article], Entry] = entry,
+    formats: Iterable[str] | None = None,
+) -> Fitted:
     """The feed of `spec` with as many of its newest entries as fit, in every format, in the
     site's `feed_max_bytes`; the oldest leave first, and the newest always stays.
 
@@ -57,6 +94,10 @@ def fit(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] 
     format carries the same entries. A single entry over the budget still makes a feed of
     one: a feed never goes empty over one article (the per-file size limit bounds it).
     Deterministic: the same content gives the same count and bytes in every process.
+
+    When `bound` shows that every entry fits, nothing is written to find out, and only
+    `formats` (default: all) are written: a feed well within its budget (the common case)
+    costs one format's writing per request for it.
     """
     limit = catalog.site.feed_max_bytes
     # Every format carries each entry's text in full, escaped or not, and a character
@@ -82,6 +123,9 @@ def fit(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] 
         return len(write(assembled(catalog, spec, tuple(made[:n]))))
 
     shown = assembled(catalog, spec, tuple(made[:count]))
+    if bound(shown) <= limit:
+        wanted = WRITERS if formats is None else formats
+        return Fitted(spec.first(count), shown, {fmt: WRITERS[fmt](shown) for fmt in wanted})
     written = bodies(shown)
     while count > 1 and max(map(len, written.values())) > limit:
         largest = max(written.items(), key=lambda item: len(item[1]))[0]  # ties: the first

@@ -171,7 +171,7 @@ class FeedResponses:
             with self._rendering[hash((key.kind, key.value)) % RENDER_STRIPES]:
                 prepared = state[1].get(key)  # rendered while this thread waited?
                 if prepared is None:
-                    found = self._prepare(catalog, key.kind, key.value)
+                    found = self._prepare(catalog, key.kind, key.value, key.fmt)
                     if found is None:
                         return None
                     state[1].update(found)  # into this catalog's dict only
@@ -213,38 +213,42 @@ class FeedResponses:
                 self._state = (catalog, {})
             return self._state
 
-    def _prepare(self, catalog: Catalog, kind: str, value: str) -> dict[FeedKey, Prepared] | None:
-        """Every format of a feed, prepared for `catalog`: from its validators while what
-        it shows is the same, else rendered (and its bytes kept)."""
+    def _prepare(
+        self, catalog: Catalog, kind: str, value: str, fmt: str
+    ) -> dict[FeedKey, Prepared] | None:
+        """A feed prepared for `catalog` in `fmt` and in every format already known: from
+        its validators while what it shows is the same, else rendered (and kept)."""
         spec = feeds.spec(catalog, kind, value)
         if spec is None:
             return None
         fingerprint = feeds.fingerprint(catalog, spec)
         known = self._known.get((kind, value))
         if known is None or known.fingerprint != fingerprint:
-            known = self._render(catalog, spec, fingerprint)
+            known = self._render(catalog, spec, fingerprint, fmt)
+        elif fmt not in known.formats:  # the same feed, first asked for in this format
+            known = self._render_format(catalog, spec, known, fmt)
         shown = spec.first(known.count)
         # Never later than the Date header: file times can be in the future.
         last_modified = min(specs.last_modified(catalog, shown), self.clock())
         last_modified = last_modified.replace(microsecond=0)
         prepared = {}
-        for fmt, validators in known.formats.items():
+        for each, validators in known.formats.items():
             plain, zipped = variants(
-                validators, _content_type(fmt), last_modified, catalog.site.ttl
+                validators, _content_type(each), last_modified, catalog.site.ttl
             )
-            key = FeedKey(kind, value, fmt)
-            prepared[key] = Prepared(plain, zipped, last_modified, catalog, shown, fmt)
+            key = FeedKey(kind, value, each)
+            prepared[key] = Prepared(plain, zipped, last_modified, catalog, shown, each)
         return prepared
 
-    def _render(self, catalog: Catalog, spec: Spec, fingerprint: bytes) -> Known:
-        """Render a feed in every format, cut to the size budget; keep its bytes and its
-        validators (in place of its previous version's)."""
-        fitted = feeds.fit(catalog, spec, self.entries.get)
+    def _render(self, catalog: Catalog, spec: Spec, fingerprint: bytes, fmt: str) -> Known:
+        """Render a feed in `fmt` (in every format if it must be cut to the size budget);
+        keep its bytes and its validators (in place of its previous version's)."""
+        fitted = feeds.fit(catalog, spec, self.entries.get, formats=[fmt])
         formats = {}
-        for fmt, body in fitted.bodies.items():
+        for each, body in fitted.bodies.items():
             encoded = encode(body)
-            formats[fmt] = encoded.validators
-            self._keep(formats[fmt][0].etag, encoded)
+            formats[each] = encoded.validators
+            self._keep(formats[each][0].etag, encoded)
         known = Known(fingerprint, len(fitted.spec.articles), formats)
         with self._lock:
             old = self._known.get((spec.kind, spec.value))
@@ -252,6 +256,18 @@ class FeedResponses:
         if old is not None:
             self._forget(old, keep=known)
         return known
+
+    def _render_format(self, catalog: Catalog, spec: Spec, known: Known, fmt: str) -> Known:
+        """A feed already rendered in other formats, now in `fmt` too, with the same
+        entries (its count was decided when it was first rendered)."""
+        body = feeds.WRITERS[fmt](feeds.feed(catalog, spec.first(known.count), self.entries.get))
+        encoded = encode(body)
+        self._keep(encoded.validators[0].etag, encoded)
+        grown = Known(known.fingerprint, known.count, {**known.formats, fmt: encoded.validators})
+        with self._lock:
+            if self._known.get((spec.kind, spec.value)) is known:  # not rendered anew meanwhile
+                self._known[(spec.kind, spec.value)] = grown
+        return grown
 
     def _keep(self, etag: str, encoded: Encoded) -> None:
         """Keep a format's bytes in the budget, under their plain ETag."""
