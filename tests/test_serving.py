@@ -14,13 +14,8 @@ import pytest
 from conftest import WriteFile
 from feedsvc import feeds
 from feedsvc.feeds import EntryCache, RenderBudget, entries
-from feedsvc.http.serving import (
-    FeedResponses,
-    accepts_gzip,
-    encode,
-    not_modified,
-    variants,
-)
+from feedsvc.http.prepared import encode, variants
+from feedsvc.http.serving import FeedResponses, accepts_gzip, not_modified
 from feedsvc.live import Library
 
 LAST_MODIFIED = datetime(2025, 11, 15, 13, 0, tzinfo=UTC)

@@ -19,15 +19,16 @@ from pathlib import Path
 
 from feedsvc.catalog import Catalog, build_catalog, placement
 from feedsvc.live.reading import body_of, changes, newest_time, read_files, same
+from feedsvc.live.versions import current_authors, published
 from feedsvc.loading.discover import (
     SITE_FILE,
     is_author_file,
     stamp,
 )
 from feedsvc.loading.documents import FileRead
-from feedsvc.loading.rules import KEPT, Candidates, Rules
+from feedsvc.loading.rules import Candidates, Rules
 from feedsvc.loading.site import SiteError, read_site
-from feedsvc.model import Article, Author, Problem, Site, warning
+from feedsvc.model import Article, Author, Problem, Site
 from feedsvc.runtime import paused_collector
 from feedsvc.store.bodies import Bodies, MemoryBodies
 from feedsvc.store.cache import ContentCache, Snapshot
@@ -86,7 +87,8 @@ class Library:
             self._cold = not cached.reads
             if cached.rules is not None:  # decided already: only changes are decided again
                 self._rules = cached.rules
-                self._authors = self._current_authors()  # as the rules were decided with
+                # The authors the rules were decided with.
+                self._authors, self._kept_authors = current_authors(self._reads, self._good)
         self.refresh()
 
     # --- reading -----------------------------------------------------------------------
@@ -166,7 +168,7 @@ class Library:
             self._good.update(self.bodies.good(broken) if broken else {})
         authors_before = self._authors
         if everything or self._catalog is None or any(is_author_file(p) for p in touched):
-            self._authors = self._current_authors()
+            self._authors, self._kept_authors = current_authors(self._reads, self._good)
         changes: dict[str, Candidates | None] = {}
         for path in touched:
             if is_author_file(path):
@@ -181,7 +183,8 @@ class Library:
             if (article := self._rules.accepted.get(path)) is not None:
                 self._good[path] = article
         if not everything:
-            self._share(reads, gone, previous)
+            accepted = self._rules.accepted
+            self.bodies.put_good(published(self._reads, reads, gone, previous, accepted))
         self._problems = None
         self._log(self.problems)
         old = self._catalog
@@ -194,18 +197,6 @@ class Library:
         if self.cache and self.cache.writable and (reads or gone or self._cold):
             snapshot = Snapshot(dict(self._reads), dict(self._good), self._rules.copy())
             self.cache.save(self._site, snapshot, soon=old is None and self._cold)
-
-    def _share(
-        self, reads: Mapping[str, FileRead], gone: set[str], previous: Mapping[str, object]
-    ) -> None:
-        """Record what this change published, for the other processes (`_apply`)."""
-        shared: list[tuple[str, Article | Author | None, int]] = [(p, None, 0) for p in gone]
-        for path in previous:
-            read = self._reads.get(path)
-            if read and read.article and self._rules.accepted.get(path) is read.article:
-                shared.append((path, read.article, read.stamp[0]))
-        shared += [(p, r.author, r.stamp[0]) for p, r in reads.items() if r.author]
-        self.bodies.put_good(shared)
 
     def _next_catalog(
         self,
@@ -235,22 +226,6 @@ class Library:
         return build_catalog(
             self._site, self._authors, accepted.values(), self.clock(), self.body, changed=changed
         )
-
-    def _current_authors(self) -> dict[str, Author]:
-        """Each author file's current version, or its last good one while it is broken."""
-        authors: dict[str, Author] = {}
-        kept = []
-        for path in sorted(p for p in self._reads if is_author_file(p)):
-            read = self._reads[path]
-            if read.author is not None:
-                self._good[path] = read.author
-            found = read.author or self._good.get(path)
-            if isinstance(found, Author):
-                authors[found.slug] = found
-                if read.author is None:
-                    kept.append(warning(path, 1, KEPT, "fix the errors above"))
-        self._kept_authors = tuple(kept)
-        return authors
 
     def _line(self, path: str, name: str) -> int:
         """The line of a field in a file's current version."""

@@ -1,0 +1,51 @@
+"""Last good versions: which version of each file stands while its newest is broken, and what
+a change published, for the other processes to take (through the body store)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+
+from feedsvc.loading.discover import is_author_file
+from feedsvc.loading.documents import FileRead
+from feedsvc.loading.rules import KEPT
+from feedsvc.model import Article, Author, Problem, warning
+
+Version = Article | Author
+
+
+def current_authors(
+    reads: Mapping[str, FileRead], good: MutableMapping[str, Version]
+) -> tuple[dict[str, Author], tuple[Problem, ...]]:
+    """Each author file's current version, or its last good one while it is broken (with
+    a warning that says so); `good` takes every author file's current version."""
+    authors: dict[str, Author] = {}
+    kept = []
+    for path in sorted(p for p in reads if is_author_file(p)):
+        read = reads[path]
+        if read.author is not None:
+            good[path] = read.author
+        found = read.author or good.get(path)
+        if isinstance(found, Author):
+            authors[found.slug] = found
+            if read.author is None:
+                kept.append(warning(path, 1, KEPT, "fix the errors above"))
+    return authors, tuple(kept)
+
+
+def published(
+    reads: Mapping[str, FileRead],
+    changed: Mapping[str, FileRead],
+    gone: Iterable[str],
+    decided: Iterable[str],
+    accepted: Mapping[str, Article],
+) -> list[tuple[str, Version | None, int]]:
+    """What a change published, as the body store records it for other processes: each
+    decided file whose current version is published and each changed author file, with
+    its file time (the newest wins there), and the files gone (None)."""
+    shared: list[tuple[str, Version | None, int]] = [(path, None, 0) for path in gone]
+    for path in decided:
+        read = reads.get(path)
+        if read and read.article and accepted.get(path) is read.article:
+            shared.append((path, read.article, read.stamp[0]))
+    shared += [(p, r.author, r.stamp[0]) for p, r in changed.items() if r.author]
+    return shared
