@@ -58,7 +58,7 @@ def scan_tree(root: Path) -> tuple[dict[str, Stamp], dict[str, int]]:
             continue
         for entry in entries:
             if entry.name.endswith(EXTENSION) and not entry.is_dir():
-                found = _entry_stamp(entry)
+                found = _stamp_of(entry, UNKNOWN)
                 if found is not None:  # else gone since the listing: a later scan sees it
                     stamps[prefix + entry.name] = found
         with contextlib.suppress(OSError):  # gone since: its parent's time says so
@@ -150,29 +150,18 @@ def stamp(path: Path) -> Stamp | None:
     return _stamp_of(path, UNKNOWN)
 
 
-def _entry_stamp(entry: os.DirEntry[str]) -> Stamp | None:
-    """`_stamp_of` for a listed entry, through the entry (no path to build, at 100,000 files)."""
-    try:
-        info = entry.stat()
-    except OSError as failed:
-        if failed.errno not in _ABSENT:
-            return UNKNOWN
-        try:  # a dangling link is listed, so that reading it reports it
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            return None
-    return (info.st_mtime_ns, info.st_size)
+def _stamp_of(item: Path | os.DirEntry[str], unknown: Stamp | None = None) -> Stamp | None:
+    """A stamp: of what a link leads to, or of the link itself if it leads nowhere.
 
-
-def _stamp_of(path: Path, unknown: Stamp | None = None) -> Stamp | None:
-    """A stamp: of what a link leads to, or of the link itself if it leads nowhere."""
+    A listed entry is stat'ed through the entry (no path to build, at 100,000 files).
+    """
     try:
-        info = path.stat()
+        info = item.stat()
     except OSError as failed:
         if failed.errno not in _ABSENT:
             return unknown
         try:  # a dangling link is listed, so that reading it reports it
-            info = path.lstat()
+            info = item.stat(follow_symlinks=False)
         except OSError:
             return None
     return (info.st_mtime_ns, info.st_size)
