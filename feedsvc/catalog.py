@@ -42,6 +42,7 @@ class Catalog:
     by_author: Mapping[str, tuple[Article, ...]]
     by_tag: Mapping[str, tuple[Article, ...]]
     aliases: Mapping[str, str]  # old slug → current slug, published articles only
+    redirects: Mapping[str, str]  # old site path (`urls.site_path`) → slug, published only
     drafts: tuple[Article, ...]
     scheduled: tuple[Article, ...]  # soonest first
     version: str  # the same published content gives the same version in every process
@@ -51,6 +52,9 @@ class Catalog:
     # it (`feeds.specs.last_modified`); no feed's bytes do, so they stay the same in
     # every process.
     changed: datetime = NO_FILE_TIME
+    # When the next scheduled article goes live or a published one expires, if ever:
+    # the catalog is stale then. Set once, as swapping versions keeps both times.
+    next_release: datetime | None = None
 
     def related(self, article: Article) -> tuple[Link, ...]:
         """The article's related links to show; those to unpublished articles wait.
@@ -103,18 +107,13 @@ class Catalog:
             changed=self.changed if changed is None else changed,
         )
 
-    @property
-    def next_release(self) -> datetime | None:
-        """When the next scheduled article goes live, if any: the catalog is stale then."""
-        return self.scheduled[0].published if self.scheduled else None
-
 
 def placement(article: Article) -> tuple[object, ...]:
     """What the catalog's order and indexes read of an article: an edit that keeps it can
     be swapped into a catalog in place (`Catalog.with_new_versions`)."""
     return (
         *(article.slug, article.aliases, article.authors, article.tags),
-        *(article.published, article.draft),
+        *(article.published, article.draft, article.expires, article.redirects),
     )
 
 
@@ -145,6 +144,7 @@ def build_catalog(
     scheduled: list[Article] = []
     by_slug: dict[str, Article] = {}
     aliases: dict[str, str] = {}
+    redirects: dict[str, str] = {}
     by_author: dict[str, list[Article]] = defaultdict(list)
     by_tag: dict[str, list[Article]] = defaultdict(list)
     for article in newest_first(articles):
@@ -152,16 +152,23 @@ def build_catalog(
             drafts.append(article)
         elif article.published > now:
             scheduled.append(article)
+        elif article.expires is not None and article.expires <= now:
+            continue  # expired: gone from every feed and page, as if deleted
         else:
             published.append(article)
             by_slug[article.slug] = article
             for alias in article.aliases:
                 aliases[alias] = article.slug
+            for path in article.redirects:
+                redirects[path] = article.slug
             for slug in article.authors:
                 by_author[slug].append(article)
             for tag in article.tags:
                 by_tag[tag].append(article)
     scheduled.reverse()
+    expiring = [a.expires for a in published if a.expires is not None]
+    if scheduled:
+        expiring.append(scheduled[0].published)
     return Catalog(
         site=site,
         urls=Urls(site.url),
@@ -171,11 +178,13 @@ def build_catalog(
         by_author=_frozen(by_author),
         by_tag=_frozen(by_tag),
         aliases=MappingProxyType(aliases),
+        redirects=MappingProxyType(redirects),
         drafts=tuple(drafts),
         scheduled=tuple(scheduled),
         version=_version(site, authors, published),
         body=body,
         changed=changed,
+        next_release=min(expiring, default=None),
     )
 
 

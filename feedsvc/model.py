@@ -103,8 +103,11 @@ class Article:
     tags: tuple[str, ...] = ()
     related: tuple[RelatedLink, ...] = ()
     image: str | None = None
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # old slugs: ids and /articles/<old>/ redirects
     draft: bool = False
+    expires: datetime | None = None  # aware, UTC: out of every feed from then on
+    redirects: tuple[str, ...] = ()  # old site paths (`urls.site_path`) answering 301 here
+    bundle: str | None = None  # a page bundle's folder (relative, '/'): its files are media
 
 
 class Severity(StrEnum):

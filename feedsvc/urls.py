@@ -12,9 +12,10 @@ matching row in `feeds.specs.KINDS` or `feeds.writers.WRITERS`.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,19 @@ def parse_feed_path(path: str) -> FeedKey | None:
             value = found[len(prefix) : len(found) - len(suffix)] if "{}" in page else ""
             return FeedKey(kind, value, fmt)
     return None  # pragma: no cover - one group always matches
+
+
+def site_path(link: str) -> str:
+    """A path of the site as written in content (`redirect_from`, `permalink`, Hugo's
+    `aliases`) or requested, in the one form both are compared in.
+
+    Only the path of a URL counts; it is percent-decoded, starts with '/' and has no
+    '.', '..' or empty segments and no trailing '/': `/news/0-20-1/`, `news/0-20-1`
+    and `/news//0-20-1` are one path. The site's root is '/'.
+    """
+    path = unquote(urlsplit(link.strip()).path)
+    normal = posixpath.normpath("/" + path)
+    return "/" + normal.lstrip("/")
 
 
 class Urls:
