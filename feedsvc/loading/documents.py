@@ -30,6 +30,7 @@ from feedsvc.loading.discover import (
 from feedsvc.loading.fields import FieldError
 from feedsvc.loading.frontmatter import Document, FrontMatterError, parse
 from feedsvc.model import Article, Author, Problem, Site, error, quick_pickle, warning
+from feedsvc.names import slugify
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def read_author(rel: str, text: str, stamp: Stamp = (0, 0)) -> FileRead:
     values = read_fields(reading, AUTHOR_FIELDS)
     author = None
     if values is not None:
-        author = Author(fields.slugify(Path(rel).stem), bio=document.body, **values)
+        author = Author(slugify(Path(rel).stem), bio=document.body, **values)
     return FileRead(rel, stamp, tuple(reading.problems), author=author, lines=_flat(document.lines))
 
 
@@ -219,7 +220,7 @@ def read_article(rel: str, text: str, site: Site, stamp: Stamp = (0, 0)) -> File
     if updated < published:
         reading.warn("updated", "'updated' is before 'date'", "check both dates; 'date' is used")
         updated = published
-    slug = values.pop("slug") or fields.slugify(Path(rel).stem)
+    slug = values.pop("slug") or slugify(Path(rel).stem)
     aliases = values["aliases"]
     article = Article(
         slug=slug,

@@ -10,12 +10,12 @@ import difflib
 import re
 import reprlib
 import sys
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from feedsvc.model import Problem, RelatedLink, warning
+from feedsvc.names import slugify
 from feedsvc.settings import parse_size
 
 
@@ -68,12 +68,6 @@ def text_list(value: object, name: str) -> tuple[str, ...]:
     else:
         raise FieldError(f"'{name}' must be a list", f"write {name}: [first, second]")
     return tuple(dict.fromkeys(sys.intern(text(item, name)) for item in items))
-
-
-def slugify(value: str) -> str:
-    """A slug made from free text: lower case, words joined by hyphens."""
-    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", value).lower())
-    return "-".join(words)
 
 
 def slug(value: object, name: str = "slug") -> str:
