@@ -61,6 +61,7 @@ class Site:
     icon: str | None = None
     copyright: str | None = None
     max_file_size: int = 1_048_576  # bytes a content file may have (`discover.MAX_FILE_SIZE`)
+    author: str | None = None  # who writes an article that names nobody: a slug or a name
 
 
 @quick_pickle
@@ -94,8 +95,10 @@ class Article:
     slug: str
     id: str
     title: str
-    authors: tuple[str, ...]  # author slugs, in byline order
-    published: datetime  # aware, UTC
+    # Author slugs in byline order; as read, the references as written (a slug in any
+    # case, or a name), which `rules` resolves to slugs in the version it accepts.
+    authors: tuple[str, ...]
+    published: datetime  # aware, UTC: when it goes live (the id keeps the date it had)
     updated: datetime  # aware, UTC; never before `published`
     source: str  # path relative to the content folder, for messages
     digest: str  # SHA-1 of the file's text: the key of its body, the same in every process

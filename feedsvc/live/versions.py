@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
 
+from feedsvc.loading.authors import distinct_authors
 from feedsvc.loading.discover import is_author_file
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import KEPT
@@ -17,19 +18,21 @@ def current_authors(
     reads: Mapping[str, FileRead], good: MutableMapping[str, Version]
 ) -> tuple[dict[str, Author], tuple[Problem, ...]]:
     """Each author file's current version, or its last good one while it is broken (with
-    a warning that says so); `good` takes every author file's current version."""
-    authors: dict[str, Author] = {}
+    a warning that says so), and the errors of files repeating a slug; `good` takes every
+    author file's current version."""
+    found: list[tuple[str, Author]] = []
     kept = []
     for path in sorted(p for p in reads if is_author_file(p)):
         read = reads[path]
         if read.author is not None:
             good[path] = read.author
-        found = read.author or good.get(path)
-        if isinstance(found, Author):
-            authors[found.slug] = found
+        version = read.author or good.get(path)
+        if isinstance(version, Author):
+            found.append((path, version))
             if read.author is None:
                 kept.append(warning(path, 1, KEPT, "fix the errors above"))
-    return authors, tuple(kept)
+    authors, repeated = distinct_authors(found)  # a slug twice, in any case: the first
+    return authors, (*kept, *repeated)
 
 
 def published(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feedsvc.loading.authors import distinct_authors
 from feedsvc.loading.discover import is_author_file, scan
 from feedsvc.loading.documents import FileRead, read_file
 from feedsvc.loading.rules import Candidates, Rules
@@ -47,20 +48,20 @@ def load(root: Path, base_url: str | None = None) -> Content:
     return Content(site, content.authors, content.articles, problems, bodies)
 
 
-def authors_of(reads: Iterable[FileRead]) -> dict[str, Author]:
-    """The authors that author files define, by slug."""
-    return {r.author.slug: r.author for r in sorted(reads, key=_path) if r.author}
+def authors_of(reads: Iterable[FileRead]) -> tuple[dict[str, Author], list[Problem]]:
+    """The authors that author files define, by slug, and the files that repeat a slug."""
+    return distinct_authors((r.path, r.author) for r in sorted(reads, key=_path) if r.author)
 
 
 def assemble(site: Site, reads: Iterable[FileRead]) -> Content:
     """Apply the rules across files to what was read."""
     reads = sorted(reads, key=_path)
     by_path = {r.path: r for r in reads}
-    authors = authors_of(reads)
+    authors, repeated = authors_of(reads)
     rules = Rules()
     articles = {r.path: Candidates(r.article) for r in reads if not is_author_file(r.path)}
     rules.update(articles, authors, lambda path, name: by_path[path].line(name))
-    problems = [*(p for r in reads for p in r.problems), *rules.problems]
+    problems = [*(p for r in reads for p in r.problems), *repeated, *rules.problems]
     published = tuple(rules.accepted[p] for p in sorted(rules.accepted))
     return Content(site, authors, published, tuple(sorted(problems)))
 

@@ -16,10 +16,11 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from feedsvc.names import BUNDLE_INDEX, EXTENSIONS, is_content_name
+
 SITE_FILE = "site.yaml"
 AUTHORS_DIR = "authors"
 MEDIA_DIR = "media"  # the files articles use, served at /media/: not content, never read
-EXTENSION = ".md"
 ROOT = "./"  # how a content folder that cannot be listed is named among the paths
 MAX_FILE_SIZE = 1_048_576  # bytes: the default of site.yaml's `max_file_size` (1 MiB)
 
@@ -34,7 +35,7 @@ def scan(root: Path) -> dict[str, Stamp]:
     """Every author and article file below `root`, with its stamp.
 
     Names starting with '.' or '_' (editor files, drafts folders) are skipped.
-    Whatever has a `.md` name is listed, even when it is no regular file or a
+    Whatever has a content name (`.md`, `.markdown`) is listed, even when it is no regular file or a
     link that leads nowhere: reading it says what is wrong. A folder that cannot
     be listed is listed too, as its path with a trailing '/' (`ROOT` for the
     content folder itself): its files are unknown, not gone.
@@ -57,7 +58,7 @@ def scan_tree(root: Path) -> tuple[dict[str, Stamp], dict[str, int]]:
             stamps[prefix or ROOT] = _stamp_of(Path(folder)) or UNKNOWN
             continue
         for entry in entries:
-            if entry.name.endswith(EXTENSION) and not entry.is_dir():
+            if is_content_name(entry.name) and not entry.is_dir():
                 found = _stamp_of(entry, UNKNOWN)
                 if found is not None:  # else gone since the listing: a later scan sees it
                     stamps[prefix + entry.name] = found
@@ -105,6 +106,8 @@ def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]] | OS
             with os.scandir(folder) as listing:
                 entries = [e for e in listing if not e.name.startswith((".", "_"))]
                 entries = [e for e in entries if prefix or e.name != MEDIA_DIR]  # not content
+                if prefix and prefix != AUTHORS_DIR + "/":
+                    entries = _bundle_index(entries) or entries
         except OSError as failed:
             if prefix and failed.errno in _ABSENT:
                 continue  # gone since its parent was listed: its parent's time says so
@@ -119,19 +122,30 @@ def _listing(root: Path) -> Iterator[tuple[str, str, list[os.DirEntry[str]] | OS
         )
 
 
+_INDEX_NAMES = frozenset(BUNDLE_INDEX + extension for extension in EXTENSIONS)
+
+
+def _bundle_index(entries: list[os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    """A page bundle's index, if the folder is one: `<name>/index.md` is the article
+    `<name>`, and everything else in the folder is its media. That includes other
+    Markdown files and folders, as for Hugo (page resources, never pages), so they
+    are neither listed nor entered."""
+    return [e for e in entries if e.name in _INDEX_NAMES and not e.is_dir()]
+
+
 def is_source(rel: str) -> bool:
-    """A path `scan` would list: a `.md` file outside media/, with no part starting with
-    '.' or '_'."""
+    """A path `scan` would list: a content file outside media/, with no part starting with
+    '.' or '_' (whether it is a page bundle's resource only a scan can tell)."""
     return (
-        rel.endswith(EXTENSION)
+        is_content_name(rel)
         and not rel.startswith(MEDIA_DIR + "/")
         and not any(part.startswith((".", "_")) for part in rel.split("/"))
     )
 
 
 def is_author_file(rel: str) -> bool:
-    """`authors/<slug>.md`, directly in the authors folder."""
-    return rel.startswith(AUTHORS_DIR + "/") and rel.count("/") == 1 and rel.endswith(EXTENSION)
+    """`authors/<slug>.md` (or `.markdown`), directly in the authors folder."""
+    return rel.startswith(AUTHORS_DIR + "/") and rel.count("/") == 1 and is_content_name(rel)
 
 
 def is_folder(rel: str) -> bool:

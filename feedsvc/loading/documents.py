@@ -1,4 +1,5 @@
-"""One content file on its own → an `Article` or an `Author`, through a per-field table.
+"""One content file on its own → an `Article` or an `Author`, through a per-field table
+(`ARTICLE_FIELDS`, which also says what Jekyll's and Hugo's fields mean here).
 
 Every problem is collected as a `Problem` (file, line, fix) instead of raised.
 The rules that span files (authors exist, slugs unique) are `rules`' job.
@@ -9,16 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import posixpath
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from feedsvc.dates import DateError, parse_date
-from feedsvc.loading import fields
+from feedsvc.loading import conventions, fields
 from feedsvc.loading.discover import (
     Stamp,
     Unreadable,
@@ -29,8 +31,10 @@ from feedsvc.loading.discover import (
 )
 from feedsvc.loading.fields import FieldError
 from feedsvc.loading.frontmatter import Document, FrontMatterError, parse
-from feedsvc.model import Article, Author, Problem, Site, error, quick_pickle, warning
-from feedsvc.names import slugify
+from feedsvc.loading.table import FILE_DATE, SITE_AUTHOR, Field, Reading, plain, read_fields
+from feedsvc.model import Article, Author, Problem, Site, error, quick_pickle
+from feedsvc.names import FileName, bundle_of, file_name, slugify, stem_of_file
+from feedsvc.urls import ARTICLE
 
 log = logging.getLogger(__name__)
 
@@ -92,36 +96,7 @@ def _read_file(root: Path, rel: str, stamp: Stamp, site: Site) -> FileRead:
     return read_article(rel, text, site, stamp)
 
 
-class _Reading:
-    """One document's fields being read: the site they are read for, and the problems."""
-
-    def __init__(self, rel: str, document: Document, site: Site | None) -> None:
-        self.rel, self.document, self.site = rel, document, site
-        self.problems: list[Problem] = []
-
-    def warn(self, name: str, message: str, hint: str) -> None:
-        """Record a warning at a field's line."""
-        self.problems.append(warning(self.rel, self.document.line(name), message, hint, name))
-
-
-Reader = Callable[[object, str, _Reading], Any]
-
-
-@dataclass(frozen=True)
-class Field:
-    """How one front-matter field is read: its reader, whether it must be there, its default."""
-
-    read: Reader
-    required: bool = False
-    default: Any = None
-
-
-def _plain(reader: Callable[[object, str], Any]) -> Reader:
-    """A reader that needs only the value and the field's name."""
-    return lambda value, name, _: reader(value, name)
-
-
-def _date(value: object, name: str, reading: _Reading) -> datetime:
+def _date(value: object, name: str, reading: Reading) -> datetime:
     """A date field, with its correction (if any) reported as a warning."""
     site = reading.site
     assert site is not None  # articles are read for a site
@@ -134,60 +109,53 @@ def _date(value: object, name: str, reading: _Reading) -> datetime:
     return parsed.value
 
 
+# Each field of an article file. `also`: the names that stand for it when it is absent,
+# the first one given being read (so feedsvc's own field wins): Jekyll's and Hugo's
+# (J, H), the file's name, site.yaml. The rows below the line are theirs alone.
+# Ignored without a word: `conventions.PRESENTATION` (layout, weight, toc, …).
 ARTICLE_FIELDS: dict[str, Field] = {
-    "title": Field(_plain(fields.text), required=True),
-    "author": Field(_plain(fields.slug_list), required=True),
-    "date": Field(_date, required=True),
-    "updated": Field(_date),
-    "summary": Field(_plain(fields.text)),
-    "tags": Field(_plain(fields.text_list), default=()),
+    "title": Field(plain(fields.text), required=True),
+    "author": Field(
+        plain(fields.reference_list),  # a slug in any case, or a name: `rules` resolves it
+        required=True,
+        also=("authors", SITE_AUTHOR),  # authors: J, H
+        missing="add a line 'author: …', or a default 'author' in site.yaml",
+    ),
+    "date": Field(
+        _date,
+        required=True,
+        also=(FILE_DATE, "publishDate"),  # 2016-03-01-name.md: J; publishDate: H
+        missing="add a line 'date: …', or start the file's name with the date: 2025-10-20-…",
+    ),
+    "updated": Field(_date, also=("lastmod", "last_modified_at")),  # H; J's plugin
+    "summary": Field(plain(fields.text), also=("excerpt", "description")),  # J; H, J's SEO
+    "tags": Field(plain(fields.text_list), default=(), also=("categories", "category"), merge=True),
     "related": Field(lambda value, _, __: fields.related(value), default=()),
-    "slug": Field(_plain(fields.slug)),
-    "id": Field(_plain(fields.uri)),
-    "draft": Field(_plain(fields.flag), default=False),
-    "image": Field(_plain(fields.link)),
-    "aliases": Field(_plain(fields.slug_list), default=()),
+    "slug": Field(plain(fields.slug)),  # H too
+    "id": Field(plain(fields.uri)),
+    "draft": Field(plain(fields.flag), default=False),  # H too
+    "image": Field(conventions.image, also=("images",)),  # images: H, the first of a list
+    "aliases": Field(plain(conventions.aliases), default=((), ())),  # H: paths → redirects
+    # --- Jekyll's and Hugo's alone -------------------------------------------------
+    "published": Field(plain(fields.flag)),  # J: `published: false` is a draft
+    "publishDate": Field(_date),  # H: goes live at the later of it and `date`
+    "expiryDate": Field(_date),  # H: out of every feed from then on
+    # Old site paths answering 301 to the article: J's plugin, J, H.
+    "redirect_from": Field(plain(conventions.redirects), default=()),
+    "permalink": Field(plain(conventions.one_redirect), default=()),
+    "url": Field(plain(conventions.one_redirect), default=()),
 }
+_REDIRECT_FIELDS = ("aliases", "redirect_from", "permalink", "url")
 
 AUTHOR_FIELDS: dict[str, Field] = {
-    "name": Field(_plain(fields.text), required=True),
-    "email": Field(_plain(fields.email)),
-    "url": Field(_plain(fields.web_url)),
-    "avatar": Field(_plain(fields.link)),
+    "name": Field(plain(fields.text), required=True),
+    "email": Field(plain(fields.email)),
+    "url": Field(plain(fields.web_url)),
+    "avatar": Field(plain(fields.link)),
 }
 
-
-def read_fields(reading: _Reading, table: Mapping[str, Field]) -> dict[str, Any] | None:
-    """Every field of `table` read from the document; None if any has an error."""
-    document, problems = reading.document, reading.problems
-    problems.extend(fields.unknown(reading.rel, document.fields, document.lines, table))
-    for key, line in document.duplicate_keys[: fields.UNKNOWN_SHOWN]:
-        problems.append(
-            warning(
-                reading.rel,
-                line,
-                f"'{fields.excerpt(key)}' is given twice",
-                "keep one; the last one is used",
-            )
-        )
-    values: dict[str, Any] = {}
-    failed = False
-    for name, spec in table.items():
-        if name not in document.fields:
-            if spec.required:
-                failed = True
-                problems.append(
-                    error(reading.rel, 1, f"'{name}' is missing", f"add a line '{name}: …'", name)
-                )
-            values[name] = spec.default
-            continue
-        try:
-            values[name] = spec.read(document.fields[name], name, reading)
-        except FieldError as wrong:
-            failed = True
-            line = document.line(name)
-            problems.append(error(reading.rel, line, wrong.message, wrong.hint, name))
-    return None if failed else values
+# An author's slug is its file's name as it is: anything safe in a URL path segment.
+_AUTHOR_SLUG = re.compile(r"^[\w.~-]+$")
 
 
 def read_author(rel: str, text: str, stamp: Stamp = (0, 0)) -> FileRead:
@@ -195,11 +163,24 @@ def read_author(rel: str, text: str, stamp: Stamp = (0, 0)) -> FileRead:
     document = _document(rel, text)
     if isinstance(document, Problem):
         return FileRead(rel, stamp, (document,))
-    reading = _Reading(rel, document, None)
+    reading = Reading(rel, document, None)
     values = read_fields(reading, AUTHOR_FIELDS)
+    slug = stem_of_file(rel.rpartition("/")[2])
+    if not _AUTHOR_SLUG.match(slug) or slug.strip(".") == "" or len(slug) > fields.SLUG_MAX:
+        suggestion = slugify(slug)[: fields.SLUG_MAX] or "jane-doe"
+        reading.problems.append(
+            error(
+                rel,
+                1,
+                f"the file name '{fields.excerpt(slug)}' cannot be an author's slug, "
+                "which is part of a URL",
+                f"rename the file {suggestion}{rel[rel.rindex(slug) + len(slug) :]}",
+            )
+        )
+        values = None
     author = None
     if values is not None:
-        author = Author(slugify(Path(rel).stem), bio=document.body, **values)
+        author = Author(sys.intern(slug), bio=document.body, **values)
     return FileRead(rel, stamp, tuple(reading.problems), author=author, lines=_flat(document.lines))
 
 
@@ -208,32 +189,80 @@ def read_article(rel: str, text: str, site: Site, stamp: Stamp = (0, 0)) -> File
     document = _document(rel, text)
     if isinstance(document, Problem):
         return FileRead(rel, stamp, (document,))
-    reading = _Reading(rel, document, site)
-    values = read_fields(reading, ARTICLE_FIELDS)
+    name = file_name(rel)
+    implied: dict[str, object] = {}
+    if name.date is not None:
+        implied[FILE_DATE] = name.date.isoformat()
+    if site.author is not None:
+        implied[SITE_AUTHOR] = site.author
+    reading = Reading(rel, document, site, implied)
+    values = read_fields(reading, ARTICLE_FIELDS, conventions.PRESENTATION)
     title = values["title"] if values else None
     if isinstance(title, str) and _LOOKS_LIKE_HTML.search(title):
         reading.warn("title", "the title contains HTML or an entity", "write titles as plain text")
     if values is None:
         return FileRead(rel, stamp, tuple(reading.problems), lines=_flat(document.lines))
-    published: datetime = values.pop("date")
+    article, lines = _article(reading, values, name, text)
+    problems = tuple(reading.problems)
+    return FileRead(rel, stamp, problems, article, lines=_flat(lines), body=document.body)
+
+
+def _article(
+    reading: Reading, values: dict[str, Any], name: FileName, text: str
+) -> tuple[Article, dict[str, int]]:
+    """The article from its fields' values, and the line of each field and redirect."""
+    rel, document, site = reading.rel, reading.document, reading.site
+    assert site is not None
+    day: datetime = values.pop("date")  # the id's date, whenever the article goes live
+    live: datetime | None = values.pop("publishDate")
+    published = max(day, live) if live else day
     updated: datetime = values.pop("updated") or published
-    if updated < published:
-        reading.warn("updated", "'updated' is before 'date'", "check both dates; 'date' is used")
-        updated = published
-    slug = values.pop("slug") or slugify(Path(rel).stem)
-    aliases = values["aliases"]
+    if updated < day:
+        source = reading.source["updated"]
+        reading.warn(source, f"'{source}' is before 'date'", "check both dates; 'date' is used")
+    updated = max(updated, published)
+    expires: datetime | None = values.pop("expiryDate")
+    if expires is not None and expires <= published:
+        reading.warn(
+            "expiryDate",
+            "'expiryDate' is not after the article goes live, so it never shows",
+            "check both dates, or remove 'expiryDate'",
+        )
+    listed, own_draft = values.pop("published"), values.pop("draft")
+    draft = own_draft if "draft" in document.fields else listed is False
+    own_slug = values.pop("slug")
+    slug = own_slug or name.slug
+    aliases, alias_paths = values.pop("aliases")
+    if own_slug is None and name.old is not None and name.old not in aliases:
+        # The dated name it had: its old URL redirects, and without older aliases it is
+        # the id's slug, as before dates were read from file names.
+        aliases = (*aliases, sys.intern(name.old))
+    lines = dict(document.lines)
+    redirects: dict[str, None] = {}
+    for field in _REDIRECT_FIELDS:
+        for path in alias_paths if field == "aliases" else values.pop(field):
+            redirects[path] = None
+            lines.setdefault(path, document.line(field))  # for a collision's message
+    image = values.pop("image")
+    if image is not None and not image.startswith("/") and ":" not in image:
+        image = posixpath.normpath("/" + ARTICLE.format(slug) + image)  # a bundle's file
     article = Article(
         slug=slug,
-        id=values.pop("id") or tag_id(site, published, aliases[0] if aliases else slug),
+        id=values.pop("id") or tag_id(site, day, aliases[0] if aliases else slug),
         authors=values.pop("author"),
         published=published,
         updated=updated,
         source=rel,
         digest=hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(),
+        image=image,
+        aliases=aliases,
+        draft=draft,
+        expires=expires,
+        redirects=tuple(redirects),
+        bundle=bundle_of(rel),
         **values,
     )
-    problems = tuple(reading.problems)
-    return FileRead(rel, stamp, problems, article, lines=_flat(document.lines), body=document.body)
+    return article, lines
 
 
 def _flat(lines: Mapping[str, int]) -> tuple[str | int, ...]:

@@ -95,6 +95,26 @@ def slug_list(value: object, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(sys.intern(slug(item, name)) for item in items))
 
 
+def reference(value: object, name: str) -> str:
+    """How an article names an author: a slug in any case, or the author's name
+    (`rules` resolves it); only its length is checked here."""
+    result = " ".join(text(value, name).split())
+    if len(result) > SLUG_MAX:
+        raise FieldError(
+            f"the {name} '{excerpt(result)}' is {len(result):,} characters long",
+            f"name the author by their slug, of at most {SLUG_MAX} characters",
+        )
+    return sys.intern(result)
+
+
+def reference_list(value: object, name: str) -> tuple[str, ...]:
+    """An author reference, or a list of them (`author`, `authors`)."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise FieldError(f"'{name}' is an empty list", f"name at least one {name}")
+    return tuple(dict.fromkeys(reference(item, name) for item in items))
+
+
 def flag(value: object, name: str) -> bool:
     """A yes/no value."""
     if not isinstance(value, bool):
@@ -193,11 +213,17 @@ def _related_item(item: object) -> RelatedLink:
 
 
 def unknown(
-    rel: str, data: Mapping[str, Any], lines: Mapping[str, int], known: Iterable[str]
+    rel: str,
+    data: Mapping[str, Any],
+    lines: Mapping[str, int],
+    known: Iterable[str],
+    quiet: Iterable[str] = (),
 ) -> list[Problem]:
-    """A warning for each field nobody reads: usually a typo, so the closest name is suggested."""
+    """A warning for each field nobody reads: usually a typo, so the closest name is
+    suggested. `quiet` fields are not read and not warned of either."""
     names = list(known)
-    strangers = [str(key) for key in data if key not in names]
+    skipped = {*names, *quiet}
+    strangers = [str(key) for key in data if key not in skipped]
     problems = []
     for key in strangers[:UNKNOWN_SHOWN]:
         close = difflib.get_close_matches(key, names, n=1)

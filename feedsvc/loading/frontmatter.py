@@ -1,18 +1,21 @@
-"""Split a content file into YAML front matter and body, keeping line numbers.
+"""Split a content file into front matter and body, keeping line numbers.
 
-python-frontmatter finds the `---` fences; the YAML itself is read with libyaml's
-C loader, composed first so that every top-level key keeps the line it is on.
+YAML between `---` fences, or TOML between `+++`
+fences (Hugo's default, `tomlmatter`); blank lines may come before the first
+fence, as many generators allow. The YAML is read with libyaml's C loader,
+composed first so that every top-level key keeps the line it is on.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from frontmatter.default_handlers import YAMLHandler
 
 from feedsvc.loading.fields import excerpt
+from feedsvc.loading.tomlmatter import TomlError, load_toml
 
 
 class _Loader(yaml.CSafeLoader):
@@ -60,30 +63,41 @@ class Document:
         return self.lines.get(key, 1)
 
 
-_HANDLER = YAMLHandler()
 _FENCE = "---"
+_TOML_FENCE = "+++"
+_BOUNDARIES = {
+    _FENCE: re.compile(r"^-{3,}\s*$", re.MULTILINE),  # python-frontmatter's
+    _TOML_FENCE: re.compile(r"^\+{3,}\s*$", re.MULTILINE),
+}
+_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*")
 
 
 def parse(text: str) -> Document:
     """Parse a file's text; raise `FrontMatterError` if its front matter is unreadable."""
     text = text.removeprefix("\ufeff")
-    if not _HANDLER.detect(text):
+    blank = _BLANK_LINES.match(text)
+    skipped = blank.end() if blank else 0
+    fence = text[skipped : skipped + 3]
+    boundary = _BOUNDARIES.get(fence)
+    opening = boundary.match(text, skipped) if boundary else None
+    if boundary is None or opening is None:
         raise FrontMatterError(
             1,
             "the file does not start with front matter",
             f"start the file with a line '{_FENCE}', the fields (title: …), then '{_FENCE}'",
         )
-    try:
-        raw, body = _HANDLER.split(text)
-    except ValueError:
+    parts = boundary.split(text[skipped:], 2)
+    if len(parts) < 3:
         raise FrontMatterError(
-            1,
+            1 + text.count("\n", 0, skipped),
             "the front matter is never closed",
-            f"add a line '{_FENCE}' after the last field, before the article's text",
-        ) from None
-    # The YAML text starts right after the opening fence's match, on its line.
-    opening = _HANDLER.FM_BOUNDARY.match(text)
-    first_line = 1 + text.count("\n", 0, opening.end() if opening else 0)
+            f"add a line '{fence}' after the last field, before the article's text",
+        )
+    _, raw, body = parts
+    # The fields start right after the opening fence's match, on its line.
+    first_line = 1 + text.count("\n", 0, opening.end())
+    if fence == _TOML_FENCE:
+        return _toml(raw, body, first_line)
     node, fields = _compose(raw, first_line)
     if not isinstance(fields, dict):
         raise FrontMatterError(
@@ -100,6 +114,21 @@ def parse(text: str) -> Document:
                 seen.append((key, line))
             lines[key] = line
     return Document({str(k): v for k, v in fields.items()}, lines, body.lstrip("\r\n"), tuple(seen))
+
+
+def _toml(raw: str, body: str, first_line: int) -> Document:
+    """A document whose front matter is TOML (duplicate keys are TOML errors)."""
+    try:
+        fields, offsets = load_toml(raw)
+    except TomlError as failed:
+        raise FrontMatterError(
+            first_line + failed.offset,
+            f"the front matter is not valid TOML: {failed.problem}",
+            'check this line: text goes in quotes (title = "…"), lists in brackets '
+            '(tags = ["a", "b"]), each field once',
+        ) from None
+    lines = {key: first_line + offset for key, offset in offsets.items()}
+    return Document(fields, lines, body.lstrip("\r\n"))
 
 
 def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:

@@ -3,7 +3,10 @@
 Each article file offers up to two candidates, its current version and its last
 good one (the version published before, if it differs). The rules take, file by
 file, the first candidate whose authors all exist and whose keys (slug,
-aliases, id) no file taken earlier holds. Files go in priority order: those
+aliases, id, old site paths) no file taken earlier holds. An author reference
+(a slug in any case, or a name: `authors`) is resolved here: the version taken
+names its authors by slug, so the catalog and feeds read slugs only. Files go
+in priority order: those
 published before first, so a newcomer can never take a published article's
 slug; then the earliest `date`; then the path. A `related` slug that names no
 article is a warning, never a reason to keep an article out.
@@ -20,7 +23,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from feedsvc.loading.discover import AUTHORS_DIR
+from feedsvc.loading.authors import AuthorIndex, author_errors, reference_keys, resolved
 from feedsvc.model import Article, Problem, error, warning
 
 KEPT = "the last good version of this file is served until its errors are fixed"
@@ -37,20 +40,27 @@ class Candidates:
     def __init__(self, current: Article | None, good: Article | None = None) -> None:
         self.current, self.good = current, good
         found = [] if current is None else [current]
-        if good is not None and good != current:
+        # The same text is the same version (a last good one may differ only by the
+        # author slugs the rules resolved in it).
+        if (
+            good is not None
+            and good != current
+            and (current is None or good.digest != current.digest)
+        ):
             found.append(good)
         self.versions: tuple[Article, ...] = tuple(found)  # in the order they are tried
 
 
 def article_keys(article: Article) -> tuple[str, ...]:
-    """What no two articles may share: slug, aliases and id, each once (an alias may
-    repeat the article's own slug)."""
-    return tuple(dict.fromkeys((article.slug, *article.aliases, article.id)))
+    """What no two articles may share: slug, aliases, id and old site paths, each once
+    (an alias may repeat the article's own slug). A path is its own key: it starts with
+    '/', which neither a slug nor an id (an absolute URI) can."""
+    return tuple(dict.fromkeys((article.slug, *article.aliases, article.id, *article.redirects)))
 
 
 def _holds(article: Article, key: str) -> bool:
     """Whether `key` is one of the article's keys."""
-    return key in (article.slug, article.id) or key in article.aliases
+    return key in (article.slug, article.id) or key in article.aliases or key in article.redirects
 
 
 class Rules:
@@ -61,6 +71,7 @@ class Rules:
         self._claims: dict[str, str | set[str]] = {}  # key → the path, or paths, claiming it
         self.accepted: dict[str, Article] = {}  # path → the version published
         self._problems: dict[str, tuple[Problem, ...]] = {}  # path → what the rules found
+        self._author_keys: dict[str, tuple[str, ...]] = {}  # slug → its reference keys
 
     def __getstate__(self) -> tuple[object, ...]:
         """Pickled compactly: a file whose one candidate is published (almost every file)
@@ -73,11 +84,11 @@ class Rules:
                 articles.append(taken)
             else:
                 others[path] = (offered.current, offered.good, taken)
-        return (paths, articles, others, self._claims, self._problems)
+        return (paths, articles, others, self._claims, self._problems, self._author_keys)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         """The index as `__getstate__` left it."""
-        paths, articles, others, self._claims, self._problems = state
+        paths, articles, others, self._claims, self._problems, self._author_keys = state
         self._candidates = {
             path: Candidates(article) for path, article in zip(paths, articles, strict=True)
         }
@@ -94,6 +105,7 @@ class Rules:
         new._claims = {k: set(v) if isinstance(v, set) else v for k, v in self._claims.items()}
         new.accepted = dict(self.accepted)
         new._problems = dict(self._problems)
+        new._author_keys = dict(self._author_keys)
         return new
 
     @property
@@ -109,7 +121,8 @@ class Rules:
         line: Line,
         authors_changed: Iterable[str] = (),
     ) -> dict[str, Article | None]:
-        """Apply changed files (None: deleted) and the author slugs that came or went;
+        """Apply changed files (None: deleted) and the authors in force, with the slugs
+        that came or went (any author whose slug or name changed is found here too);
         return the paths whose published version changed, with the version before."""
         old_keys = {key for path in changes for key in self._keys(path)}
         for path, candidates in changes.items():
@@ -118,18 +131,13 @@ class Rules:
                 self._claim(path, candidates)
         seeds = {path for path in changes if path in self._candidates}
         seeds.update(self._claimants(old_keys))
-        gone = set(authors_changed)
-        if gone and len(seeds) < len(self._candidates):
-            seeds.update(
-                path
-                for path, candidates in self._candidates.items()
-                if any(gone.intersection(c.authors) for c in candidates.versions)
-            )
+        index = AuthorIndex(authors)
+        seeds.update(self._referring(index, authors_changed, len(seeds)))
         group = self._connected(seeds)
         previous = {p: a for p in (*group, *changes) if (a := self.accepted.pop(p, None))}
         for path in changes:
             self._problems.pop(path, None)
-        self._decide(group, previous, authors, line)
+        self._decide(group, previous, index, line)
         linking = group
         if len(group) < len(self._candidates):  # links to a slug that came or went
             was = {key for a in previous.values() for key in article_keys(a)}
@@ -146,6 +154,27 @@ class Rules:
             path: previous.get(path)
             for path in (*group, *changes)
             if self.accepted.get(path) is not previous.get(path)
+        }
+
+    def _referring(self, index: AuthorIndex, slugs: Iterable[str], seeds: int) -> set[str]:
+        """The files whose authors may resolve otherwise: those referring to an author
+        whose slug or name came, went or changed (keys that a reference may match)."""
+        before, after = self._author_keys, index.keys()
+        self._author_keys = after
+        changed = set(slugs) | {
+            s for s in before.keys() | after.keys() if before.get(s) != after.get(s)
+        }
+        if not changed or seeds == len(self._candidates):
+            return set()
+        keys = {k for s in changed for k in (*before.get(s, ()), *after.get(s, ()), s.casefold())}
+        return {
+            path
+            for path, candidates in self._candidates.items()
+            if any(
+                keys.intersection(reference_keys(ref))
+                for c in candidates.versions
+                for ref in c.authors
+            )
         }
 
     # --- the index ----------------------------------------------------------------------
@@ -217,10 +246,11 @@ class Rules:
         self,
         group: set[str],
         previous: Mapping[str, Article],
-        authors: Mapping[str, object],
+        index: AuthorIndex,
         line: Line,
     ) -> None:
-        """Take each file's first candidate that passes, in priority order."""
+        """Take each file's first candidate that passes, in priority order; the version
+        published names its authors by slug (the object before, if it is the same)."""
         candidates = self._candidates
 
         def priority(path: str) -> tuple[bool, object, str]:
@@ -228,57 +258,55 @@ class Rules:
 
         held: dict[str, str] = {}  # key → the path that took it, in this group
         for path in sorted((p for p in group if p in candidates), key=priority):
-            offered = candidates[path]
+            offered, taken = candidates[path], None
             for candidate in offered.versions:
                 keys = article_keys(candidate)
-                if all(slug in authors for slug in candidate.authors) and held.keys().isdisjoint(
-                    keys
-                ):
-                    self.accepted[path] = candidate
+                version = resolved(candidate, index)
+                if version is not None and held.keys().isdisjoint(keys):
+                    before = previous.get(path)
+                    if version is not candidate and version == before:
+                        version = before  # resolved as before: no change to publish
+                    self.accepted[path] = version
+                    taken = candidate
                     for key in keys:
                         held[key] = path
                     break
-            if self.accepted.get(path) is not offered.current or offered.current is None:
-                self._problems[path] = tuple(self._errors(path, offered, authors, held, line))
+            if taken is not offered.current or offered.current is None:
+                found = self._errors(path, offered, taken, index, held, line)
+                self._problems[path] = tuple(found)
             else:
                 self._problems.pop(path, None)
 
-    def _errors(
+    def _errors(  # noqa: PLR0917 - one private caller
         self,
         path: str,
         candidates: Candidates,
-        authors: Mapping[str, object],
+        taken: Article | None,
+        index: AuthorIndex,
         held: Mapping[str, str],
         line: Line,
     ) -> Iterator[Problem]:
         """Why the current version is not published, derived from the same checks."""
-        current, taken = candidates.current, self.accepted.get(path)
+        current = candidates.current
         if current is not None and taken is not current:
-            for slug in current.authors:
-                if slug not in authors:
-                    close = difflib.get_close_matches(slug, list(authors), n=1)
-                    hint = (
-                        f"did you mean '{close[0]}'?"
-                        if close
-                        else f"create {AUTHORS_DIR}/{slug}.md with a 'name', or fix the slug"
-                    )
-                    yield error(
-                        path, line(path, "author"), f"unknown author '{slug}'", hint, "author"
-                    )
+            for ref in current.authors:
+                yield from author_errors(path, ref, index, line)
             for name, key in (
                 ("slug", current.slug),
                 *(("aliases", alias) for alias in current.aliases),
                 ("id", current.id),
+                *((key, key) for key in current.redirects),
             ):
                 owner = held.get(key)
                 if owner is not None and owner != path:
-                    what = "alias" if name == "aliases" else name
+                    what = "alias" if name == "aliases" else "old path" if name == key else name
+                    fix = "id" if name == "id" else "slug" if name != key else "old path, or none"
                     yield error(
                         path,
                         line(path, name),
                         f"{what} '{key}' is already used by {owner}",
-                        f"give this article another {'id' if name == 'id' else 'slug'}",
-                        name,
+                        f"give this article another {fix}",
+                        "redirects" if name == key else name,
                     )
         if taken is not None and taken is not current:
             yield warning(path, 1, KEPT, "fix the errors above")

@@ -218,4 +218,7 @@ SETTINGS: dict[str, tuple[Callable[[object], Any], Any]] = {
     "icon": (lambda v: fields.link(v, "icon"), None),
     "copyright": (lambda v: fields.text(v, "copyright"), None),
     "max_file_size": (_file_size, MAX_FILE_SIZE),
+    # The author of articles that name none (Hugo sites set one for the whole site): a
+    # slug or a name, resolved as an article's `author` is.
+    "author": (lambda v: fields.reference(v, "author"), None),
 }

@@ -1,0 +1,113 @@
+"""What Jekyll's and Hugo's front matter means here, beside feedsvc's own fields.
+
+The mapping itself is a column of the per-field table (`documents.ARTICLE_FIELDS`);
+this module holds what it needs: the fields that are presentation only, and the
+readers of old site paths (`redirect_from`, `permalink`, Hugo's `url` and path-form
+`aliases`), which must never take a path the service answers itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from feedsvc.loading.fields import FieldError, excerpt, link, slug, text
+from feedsvc.loading.table import Reading
+from feedsvc.names import bundle_of
+from feedsvc.urls import ARTICLE, KINDS, MEDIA, STATIC, parse_feed_path, site_path
+
+# Fields that only say how a generator lays a page out: nothing a feed has, so they
+# are skipped without a word. A closed list; any other field is a warning. Not here,
+# because they change what is published: Hugo's `build` and `headless` (pages never
+# rendered) and Jekyll's `redirect_to` (a page that is only a redirect).
+PRESENTATION = frozenset(
+    {
+        "layout",  # the template (both)
+        "type",  # Hugo: which templates, by content type
+        "weight",  # Hugo: order in lists and menus
+        "toc",  # a table of contents on the page
+        "markup",  # Hugo: the body's markup; bodies here are always Markdown
+        "linkTitle",  # Hugo: a shorter title for menus
+        "menu",  # Hugo: menu entries
+        "menus",
+        "sitemap",  # sitemap priority and frequency (both)
+        "outputs",  # Hugo: the formats the page is rendered in
+        "comments",  # Jekyll themes: the comment box
+        "excerpt_separator",  # Jekyll: where a generated excerpt ends; ours is `summary`
+        "keywords",  # HTML <meta> keywords
+        "translationKey",  # Hugo: links translations of one page
+    }
+)
+
+# Paths the service answers itself (`http.views` and the feeds): a redirect there would
+# be shadowed, or would shadow it. Anything below these prefixes counts.
+_PREFIXES = tuple(
+    "/" + prefix.partition("{}")[0].rstrip("/")
+    for prefix in (ARTICLE, STATIC, MEDIA, *(kind for kind in KINDS.values() if kind))
+)
+_EXACT = frozenset({"/", "/healthz"})
+
+
+def route_of(path: str) -> str | None:
+    """What the service itself answers at a site path (`urls.site_path` form), if anything."""
+    if path in _EXACT or parse_feed_path(path) is not None:
+        return "a page or feed of feedsvc"
+    for prefix in _PREFIXES:
+        if path == prefix or path.startswith(prefix + "/"):
+            return f"feedsvc's {prefix}/ pages"
+    return None
+
+
+def redirect(value: object, name: str) -> str:
+    """One old site path that answers with a redirect to the article."""
+    written = text(value, name)
+    path = site_path(written)
+    served = route_of(path)
+    if served is not None:
+        old_slug = path.removeprefix("/articles/")
+        hint = (
+            f"an old slug is an alias: write aliases: [{old_slug}]"
+            if "/" not in old_slug
+            else "remove it: the service answers this path itself"
+        )
+        raise FieldError(f"'{name}': the path {excerpt(path)} is {served}", hint)
+    return sys.intern(path)
+
+
+def redirects(value: object, name: str) -> tuple[str, ...]:
+    """`redirect_from`: one old path or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    return tuple(dict.fromkeys(redirect(item, name) for item in items))
+
+
+def aliases(value: object, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`aliases`: old slugs (feedsvc's) and old site paths (Hugo's: anything with a '/'),
+    each list in order without repeats."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise FieldError(f"'{name}' is an empty list", f"name at least one {name}")
+    slugs: dict[str, None] = {}
+    paths: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, str) and "/" in item:
+            paths[redirect(item, name)] = None
+        else:
+            slugs[sys.intern(slug(item, name))] = None
+    return tuple(slugs), tuple(paths)
+
+
+def one_redirect(value: object, name: str) -> tuple[str]:
+    """`permalink` (Jekyll) or `url` (Hugo): the page's old path, as a redirect."""
+    return (redirect(value, name),)
+
+
+def image(value: object, name: str, reading: Reading) -> str:
+    """The lead image: a URL or a site path; in a page bundle also a file beside it.
+    Hugo's `images` is a list: its first is the lead image."""
+    if isinstance(value, list):
+        if not value:
+            raise FieldError(f"'{name}' is an empty list", f"name an image, or remove '{name}'")
+        value = value[0]
+    found = text(value, name)
+    if bundle_of(reading.rel) and not found.startswith("/") and ":" not in found:
+        return found  # made a path below the article's once its slug is known
+    return link(found, name)

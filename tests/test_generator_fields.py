@@ -1,0 +1,362 @@
+"""Jekyll and Hugo content as it comes: file names, fences, bundles, their fields, authors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import WriteFile, make_app
+from feedsvc.live import Library
+from feedsvc.loading import Content, load
+from feedsvc.loading.conventions import route_of
+from feedsvc.model import Article, Problem
+from feedsvc.urls import site_path
+
+ZONE = ZoneInfo("America/New_York")  # the sample site's
+BASE = "---\ntitle: A Post\nauthor: j-williams\ndate: 2025-10-20 09:00\n"
+
+
+def loaded(write: WriteFile, content: Path, rel: str, text: str) -> tuple[Article, Content]:
+    """The article a file gives, and the whole load (which must have no errors)."""
+    write(rel, text)
+    found = load(content)
+    errors = [p.format() for p in found.problems if p.severity == "error"]
+    assert not errors, errors
+    return next(a for a in found.articles if a.source == rel), found
+
+
+def problems_of(found: Content, rel: str) -> list[Problem]:
+    """The problems of one file."""
+    return [p for p in found.problems if p.path == rel]
+
+
+def at(text: str) -> datetime:
+    """A time in the sample site's zone, in UTC."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZONE).astimezone(UTC)
+
+
+def put(content: Path, rel: str, text: str) -> None:
+    """Write a file exactly (the `write` fixture strips leading blank lines)."""
+    (content / rel).parent.mkdir(parents=True, exist_ok=True)
+    (content / rel).write_text(text, encoding="utf-8")
+
+
+# The mapping, row by row: front matter added to BASE → (field of the article, value).
+MAPPING: list[tuple[str, str, Any]] = [
+    ("tags: [city]\ncategories: [rail, city]\n", "tags", ("city", "rail")),
+    ("category: rail\n", "tags", ("rail",)),
+    ("excerpt: Short.\n", "summary", "Short."),
+    ("description: Short.\n", "summary", "Short."),
+    ("summary: Own.\ndescription: Theirs.\n", "summary", "Own."),
+    ("lastmod: 2025-10-21 09:00\n", "updated", at("2025-10-21 09:00")),
+    ("updated: 2025-10-22 09:00\nlastmod: 2025-10-21 09:00\n", "updated", at("2025-10-22 09:00")),
+    ("published: false\n", "draft", True),
+    ("published: true\n", "draft", False),
+    ("draft: false\npublished: false\n", "draft", False),
+    ("publishDate: 2025-10-25 09:00\n", "published", at("2025-10-25 09:00")),
+    ("publishDate: 2025-10-01 09:00\n", "published", at("2025-10-20 09:00")),  # the later
+    ("expiryDate: 2026-01-01\n", "expires", at("2026-01-01 00:00")),
+    ("images: ['https://x.org/a.png', 'https://x.org/b.png']\n", "image", "https://x.org/a.png"),
+    ("image: /media/harbor.png\nimages: [https://x.org/a.png]\n", "image", "/media/harbor.png"),
+    (
+        "redirect_from: [/old/post/, /older/post.html]\n",
+        "redirects",
+        ("/old/post", "/older/post.html"),
+    ),
+    ("redirect_from: /old/post/\n", "redirects", ("/old/post",)),
+    ("permalink: /2025/10/20/a-post.html\n", "redirects", ("/2025/10/20/a-post.html",)),
+    ("url: /news/a-post/\n", "redirects", ("/news/a-post",)),
+    ("aliases: [/0-20-1/, old-post]\n", "redirects", ("/0-20-1",)),
+    ("aliases: [/0-20-1/, old-post]\n", "aliases", ("old-post",)),
+    ("layout: post\nweight: 3\ntoc: true\ncomments: false\nmenu: main\n", "title", "A Post"),
+]
+
+
+@pytest.mark.parametrize(("extra", "attribute", "value"), MAPPING)
+def test_the_mapping(
+    write: WriteFile, content: Path, extra: str, attribute: str, value: Any
+) -> None:
+    """Each Jekyll or Hugo field lands where it means; feedsvc's own wins; presentation
+    fields are skipped without a word."""
+    article, found = loaded(write, content, "2025/zz-post.md", BASE + extra + "---\nBody.\n")
+    assert getattr(article, attribute) == value
+    assert problems_of(found, "2025/zz-post.md") == []
+
+
+def test_authors_and_a_site_default_author(write: WriteFile, content: Path) -> None:
+    """`authors` stands for `author`; with site.yaml's `author`, an article may name nobody."""
+    text = "---\ntitle: A Post\nauthors: [m-okafor, s-lindqvist]\ndate: 2025-10-20\n---\n"
+    article, _ = loaded(write, content, "2025/zz-post.md", text)
+    assert article.authors == ("m-okafor", "s-lindqvist")
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "author: M-Okafor\n", encoding="utf-8")
+    nobody = "---\ntitle: Nobody's\ndate: 2025-10-20\n---\n"
+    article, _ = loaded(write, content, "2025/zz-nobody.md", nobody)
+    assert article.authors == ("m-okafor",)
+
+
+def test_publish_date_keeps_the_id_of_date(write: WriteFile, content: Path) -> None:
+    """The id's date is `date`: a later `publishDate` only says when it goes live."""
+    text = BASE + "publishDate: 2025-11-01 09:00\n---\n"
+    article, _ = loaded(write, content, "2025/zz-post.md", text)
+    assert article.id == "tag:news.example.org,2025-10-20:zz-post"
+    assert article.published == article.updated == at("2025-11-01 09:00")
+
+
+def test_an_expiry_before_going_live_is_a_warning(write: WriteFile, content: Path) -> None:
+    """An article that would never show says so at the line of `expiryDate`."""
+    _, found = loaded(write, content, "2025/zz-post.md", BASE + "expiryDate: 2025-01-01\n---\n")
+    [problem] = problems_of(found, "2025/zz-post.md")
+    assert (problem.line, problem.severity, "never shows" in problem.message) == (
+        5,
+        "warning",
+        True,
+    )
+
+
+def test_other_unknown_fields_are_one_warning_each(write: WriteFile, content: Path) -> None:
+    """A field nobody reads is still a warning, at its line."""
+    _, found = loaded(write, content, "2025/zz-post.md", BASE + "layout: post\nversion: 4\n---\n")
+    assert [(p.line, p.message) for p in problems_of(found, "2025/zz-post.md")] == [
+        (6, "unknown field 'version'")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rel", "slug", "aliases", "day"),
+    [
+        ("2016-03-01-tram-line.md", "tram-line", ("2016-03-01-tram-line",), "2016-03-01"),
+        (
+            "news/2016-03-01-Tram Line.markdown",
+            "tram-line",
+            ("2016-03-01-tram-line",),
+            "2016-03-01",
+        ),
+        ("news/tram-line.markdown", "tram-line", (), None),
+    ],
+)
+def test_dated_file_names(  # noqa: PLR0917 - a parametrized table
+    write: WriteFile, content: Path, rel: str, slug: str, aliases: tuple[str, ...], day: str | None
+) -> None:
+    """`YYYY-MM-DD-name`: the slug is the name, the date the file's when `date` is absent,
+    and the full stem the first alias, so the id is the one the stem gave before."""
+    head = "---\ntitle: A Post\nauthor: j-williams\n" + ("" if day else "date: 2016-03-01\n")
+    article, _ = loaded(write, content, rel, head + "---\nBody.\n")
+    assert (article.slug, article.aliases) == (slug, aliases)
+    assert article.published == at("2016-03-01 00:00")
+    assert article.id == f"tag:news.example.org,2016-03-01:{(aliases or (slug,))[0]}"
+
+
+def test_a_dated_name_keeps_an_explicit_slug_and_older_aliases(
+    write: WriteFile, content: Path
+) -> None:
+    """`slug:` wins and adds no alias; explicit aliases stay first, so the id stays."""
+    text = "---\ntitle: T\nauthor: j-williams\naliases: [first-name]\n---\n"
+    article, _ = loaded(write, content, "2016-03-01-tram-line.md", text)
+    assert article.aliases == ("first-name", "2016-03-01-tram-line")
+    assert article.id.endswith(":first-name")
+    text = "---\ntitle: T\nauthor: j-williams\nslug: tram\n---\n"
+    article, _ = loaded(write, content, "2016-03-02-tram-line.md", text)
+    assert (article.slug, article.aliases, article.id[-5:]) == ("tram", (), ":tram")
+
+
+def test_the_old_dated_name_redirects(write: WriteFile, content: Path) -> None:
+    """/articles/<full stem>/ answers 301 to the article, as any alias does."""
+    write("2016-03-01-tram-line.md", "---\ntitle: T\nauthor: j-williams\n---\nBody.\n")
+    response = make_app(content).test_client().get("/articles/2016-03-01-tram-line/")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/articles/tram-line/")
+
+
+def test_toml_front_matter_and_its_lines(write: WriteFile, content: Path) -> None:
+    """`+++` fences hold TOML: typed dates and numbers read as the YAML ones; problems
+    name the line a scan found."""
+    text = (
+        '+++\ntitle = "3.10 is out"\nauthor = "j-williams"\n'
+        "date = 2025-10-20T09:00:00+02:00\ntags = [3.10, 2025]\nweight = 4\n"
+        'aliases = ["/3-10/"]\n[params]\nx = 1\n+++\nBody.\n'
+    )
+    article, found = loaded(write, content, "2025/zz-toml.md", text)
+    assert (article.title, article.tags) == ("3.10 is out", ("3.10", "2025"))
+    published = datetime(2025, 10, 20, 7, tzinfo=UTC)
+    assert (article.published, article.redirects) == (published, ("/3-10",))
+    assert [(p.line, p.message) for p in problems_of(found, "2025/zz-toml.md")] == [
+        (8, "unknown field 'params'")
+    ]
+    write("2025/zz-toml.md", text.replace("weight = 4", 'updated = "later"'))
+    [problem] = [p for p in problems_of(load(content), "2025/zz-toml.md") if p.line != 8]
+    assert (problem.line, problem.severity, "'later' is not a date" in problem.message) == (
+        6,
+        "error",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('+++\ntitle = "x"\ndate = \n+++\n', 3, "not valid TOML"),
+        ('+++\ntitle = "x"\ntitle = "y"\n+++\n', 3, "not valid TOML"),
+        ('\n\n+++\ntitle = "x"\n', 3, "never closed"),
+        ("\n\n---\ntitle: x\nauthor: [j\n---\n", 6, "not valid YAML"),
+    ],
+)
+def test_unreadable_front_matter(
+    write: WriteFile, content: Path, text: str, line: int, message: str
+) -> None:
+    """Broken TOML or YAML after blank lines: one error at the right line."""
+    put(content, "2025/zz-bad.md", text)
+    [problem] = problems_of(load(content), "2025/zz-bad.md")
+    assert (problem.line, message in problem.message) == (line, True)
+
+
+def test_blank_lines_before_the_front_matter(write: WriteFile, content: Path) -> None:
+    """Hugo's files often start with a blank line: lines still count from the file's top."""
+    text = "\n\n" + BASE + "tittle: typo\n---\nBody.\n"
+    put(content, "2025/zz-blank.md", text)
+    found = load(content)
+    [problem] = problems_of(found, "2025/zz-blank.md")
+    assert (problem.line, problem.message) == (7, "unknown field 'tittle'")
+    article = next(a for a in found.articles if a.slug == "zz-blank")
+    assert found.body(article) == "Body.\n"
+
+
+def test_page_bundles(write: WriteFile, content: Path) -> None:
+    """`<name>/index.md` is the article `<name>`; other Markdown in the folder (and its
+    sub-folders) is the bundle's, not an article; a relative image is a file beside it."""
+    write("news/tram-line/notes.md", BASE + "---\nA resource.\n")
+    write("news/tram-line/more/deep.md", BASE + "---\nA resource.\n")
+    index = BASE + "image: cover.png\n---\nBody.\n"
+    article, found = loaded(write, content, "news/tram-line/index.markdown", index)
+    assert (article.slug, article.bundle) == ("tram-line", "news/tram-line")
+    assert article.image == "/articles/tram-line/cover.png"
+    assert not [
+        a for a in found.articles if a.source.startswith("news/tram-line/") and a is not article
+    ]
+    assert not [p for p in found.problems if p.path.startswith("news/")]
+
+
+def loaded_rel(write: WriteFile, content: Path, rel: str, text: str) -> Content:
+    """The load after writing one file (errors allowed)."""
+    write(rel, text)
+    return load(content)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/rss.xml",
+        "/atom.xml",
+        "/healthz",
+        "/articles/old-post/",
+        "/media/a.png",
+        "/static/style.css",
+        "/authors/j-williams/",
+        "/authors/j-williams/atom.xml",
+    ],
+)
+def test_a_redirect_onto_a_route_is_an_error(write: WriteFile, content: Path, path: str) -> None:
+    """An old path that the service answers itself keeps the file out, at its line."""
+    found = loaded_rel(
+        write, content, "2025/zz-post.md", BASE + f"redirect_from: ['{path}']\n---\n"
+    )
+    [problem] = problems_of(found, "2025/zz-post.md")
+    assert (problem.line, problem.severity) == (5, "error")
+    assert "zz-post" not in {a.slug for a in found.articles}
+
+
+def test_every_route_of_the_app_is_refused() -> None:
+    """Each rule the web app routes (with a sample value) is a route for redirects."""
+    from feedsvc import create_app  # noqa: PLC0415
+    from feedsvc.settings import Settings  # noqa: PLC0415
+
+    sample = Path(__file__).resolve().parent.parent / "articles"
+    app = create_app(Settings(content=sample, watch=False))  # type: ignore[call-arg]
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<{argument}>", "x").replace(f"<path:{argument}>", "x/y")
+        assert route_of(site_path(path)) is not None, rule.rule
+
+
+def test_two_articles_with_one_old_path(write: WriteFile, content: Path) -> None:
+    """The earlier article keeps a shared old path; the other is an error at its line."""
+    write("2025/zz-first.md", BASE + "url: /news/x/\n---\n")
+    text = BASE.replace("2025-10-20", "2025-10-21") + "tags: [a]\naliases: [/news/x]\n---\n"
+    found = loaded_rel(write, content, "2025/zz-second.md", text)
+    [problem] = problems_of(found, "2025/zz-second.md")
+    assert (problem.line, problem.message) == (
+        6,
+        "old path '/news/x' is already used by 2025/zz-first.md",
+    )
+    assert {a.slug for a in found.articles} >= {"zz-first"}
+    assert "zz-second" not in {a.slug for a in found.articles}
+
+
+@pytest.mark.parametrize(
+    ("file", "name", "reference"),
+    [
+        ("mattr-", "Matt R", "mattr-"),
+        ("dirtyf", "Frank", "DirtyF"),
+        ("DirtyF", "Frank", "dirtyf"),
+        ("jdoe", "Jane  Doe", "jane doe"),
+    ],
+)
+def test_author_references(
+    write: WriteFile, content: Path, file: str, name: str, reference: str
+) -> None:
+    """A file name safe in a URL is a slug; a reference matches it in any case, or the
+    author's name; the published article names the slug."""
+    write(f"authors/{file}.md", f"---\nname: {name}\n---\n")
+    text = BASE.replace("author: j-williams", f"author: '{reference}'") + "---\n"
+    article, found = loaded(write, content, "2025/zz-post.md", text)
+    assert article.authors == (file,)
+    assert file in found.authors
+
+
+def test_author_files_differing_in_case_and_shared_names(write: WriteFile, content: Path) -> None:
+    """Two author files one case apart: the second is an error; a name two authors share
+    is ambiguous, an error naming both."""
+    write("authors/Jane.md", "---\nname: Jane Doe\n---\n")
+    write("authors/jane.md", "---\nname: Jane Other\n---\n")
+    write("authors/jdoe.md", "---\nname: jane doe\n---\n")
+    write("2025/zz-post.md", BASE.replace("author: j-williams", "author: Jane Doe") + "---\n")
+    found = load(content)
+    assert [(p.path, p.severity) for p in found.problems] == [
+        ("2025/zz-post.md", "error"),
+        ("authors/jane.md", "error"),
+    ]
+    assert "'Jane' and 'jdoe'" in found.problems[0].message
+    assert "Jane" in found.authors and "jane" not in found.authors
+
+
+def test_an_unsafe_author_file_name_is_an_error(write: WriteFile, content: Path) -> None:
+    """A file name that is no URL path segment says how to rename it."""
+    write("authors/Jane Doe.md", "---\nname: Jane Doe\n---\n")
+    [problem] = [p for p in load(content).problems if p.path.startswith("authors/")]
+    assert "jane-doe.md" in problem.hint
+
+
+def test_a_renamed_author_decides_again_live(write: WriteFile, content: Path) -> None:
+    """An article naming an author by name follows that author's file: a new name drops
+    it, the old name back brings it back."""
+    lib = Library(content)
+    write("2025/zz-post.md", BASE.replace("author: j-williams", "author: Jo Writer") + "---\n")
+    write("authors/jw.md", "---\nname: Jo Writer\n---\n")
+    lib.refresh({"2025/zz-post.md", "authors/jw.md"})
+    assert lib.catalog().by_slug["zz-post"].authors == ("jw",)
+    write("authors/jw.md", "---\nname: Jo Other\n---\n")
+    lib.refresh({"authors/jw.md"})
+    assert "zz-post" not in lib.catalog().by_slug
+    assert any("unknown author 'Jo Writer'" in p.message for p in lib.problems)
+    write("authors/jw.md", "---\nname: Jo Writer\n---\n")
+    lib.refresh({"authors/jw.md"})
+    assert lib.catalog().by_slug["zz-post"].authors == ("jw",)
+    (content / "authors/jw.md").rename(content / "authors/JW.md")
+    lib.refresh({"authors/jw.md", "authors/JW.md"})
+    assert lib.catalog().by_slug["zz-post"].authors == ("JW",)
