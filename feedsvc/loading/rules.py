@@ -24,43 +24,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from feedsvc.loading.authors import AuthorIndex, author_errors, reference_keys, resolved
+from feedsvc.loading.candidates import Candidates, article_keys, holds
 from feedsvc.model import Article, Problem, error, warning
+
+__all__ = ["KEPT", "Candidates", "Line", "Rules", "article_keys"]  # Candidates: its old home
 
 KEPT = "the last good version of this file is served until its errors are fixed"
 SUGGESTIONS = 50  # dangling links per change that get a closest-slug hint (each scans every slug)
 
 Line = Callable[[str, str], int]  # (path, field) → the field's line in the file's current version
-
-
-class Candidates:
-    """What an article file offers: its current version (None if broken) and its last good one."""
-
-    __slots__ = ("current", "good", "versions")
-
-    def __init__(self, current: Article | None, good: Article | None = None) -> None:
-        self.current, self.good = current, good
-        found = [] if current is None else [current]
-        # The same text is the same version (a last good one may differ only by the
-        # author slugs the rules resolved in it).
-        if (
-            good is not None
-            and good != current
-            and (current is None or good.digest != current.digest)
-        ):
-            found.append(good)
-        self.versions: tuple[Article, ...] = tuple(found)  # in the order they are tried
-
-
-def article_keys(article: Article) -> tuple[str, ...]:
-    """What no two articles may share: slug, aliases, id and old site paths, each once
-    (an alias may repeat the article's own slug). A path is its own key: it starts with
-    '/', which neither a slug nor an id (an absolute URI) can."""
-    return tuple(dict.fromkeys((article.slug, *article.aliases, article.id, *article.redirects)))
-
-
-def _holds(article: Article, key: str) -> bool:
-    """Whether `key` is one of the article's keys."""
-    return key in (article.slug, article.id) or key in article.aliases or key in article.redirects
 
 
 class Rules:
@@ -236,7 +208,7 @@ class Rules:
         held = self._claims.get(key)
         for path in held if isinstance(held, set) else () if held is None else (held,):
             article = self.accepted.get(path)
-            if article is not None and _holds(article, key):
+            if article is not None and holds(article, key):
                 return path
         return None
 
