@@ -6,6 +6,8 @@ markdown-it-py renders CommonMark (plus tables and strikethrough); nh3
 not absolute to `Urls.resolve`, since many readers ignore `xml:base`: a path
 written `/media/x.png` is a path of the site, kept under its sub-path, and a
 relative one (`x.png`, `../other/`) resolves against the page that shows it.
+Jekyll's Liquid tags and Hugo's shortcodes are expanded first (`shortcodes`), so
+that what they mean reaches the Markdown and none of them the reader.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from feedsvc.shortcodes import expand
 from feedsvc.urls import Urls
 
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -45,7 +48,7 @@ def render(markdown: str, page: str, site: str) -> str:
     `page` is the absolute URL of the page the HTML is shown on (an article's, an
     author's), `site` the site's URL (`Site.url`).
     """
-    unsafe = _MARKDOWN.render(xml_text(markdown))
+    unsafe = _MARKDOWN.render(expand(xml_text(markdown), site))
     urls = Urls(site)
     return nh3.clean(
         unsafe,
@@ -202,15 +205,16 @@ def _shorten(text: str, length: int) -> str:
     return head + _PLACEHOLDER
 
 
-def summarize(markdown: str, length: int = SUMMARY_LENGTH) -> str:
+def summarize(markdown: str, length: int = SUMMARY_LENGTH, *, site: str = "/") -> str:
     """A plain-text summary from a body's paragraphs (not its headings), cut at a word.
 
     Paragraphs are joined with a space; a paragraph that is only an image, or that has no
     word once markup is removed, is skipped. Only as many paragraphs as the cut needs
-    are converted.
+    are converted. Tags and shortcodes are expanded as for `render`; `site`, the site's
+    URL, is what `{{ site.url }}` writes.
     """
     env: EnvType = {}  # the parse's link references, which the paragraphs' links use
-    tokens = _MARKDOWN.parse(xml_text(markdown), env)
+    tokens = _MARKDOWN.parse(expand(xml_text(markdown), site), env)
     parts: list[str] = []
     text = ""
     for opening, inline in itertools.pairwise(tokens):

@@ -60,7 +60,7 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         updated=article.updated,
         authors=authors,
         author_uris=tuple(a.url or urls.author(a.slug) for a in authors),
-        summary=article.summary or summarize(markdown) or None,
+        summary=article.summary or summarize(markdown, site=urls.base) or None,
         body=render(markdown, urls.article(article.slug), urls.base),
         categories=article.tags,
         image=urls.absolute(article.image) if article.image else None,
