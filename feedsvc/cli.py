@@ -92,7 +92,7 @@ def _echo_problems(problems: Iterable[Problem]) -> None:
     from another generator has hundreds, which would drown the rest)."""
     report = fold(problems)
     if report.errors:
-        click.echo("Errors (left out until fixed; a file published before keeps its last version):")
+        click.echo("Errors (not published until fixed):")
         for problem in report.errors:
             click.echo(problem.format())
     if report.warnings:

@@ -65,7 +65,7 @@ def test_check_groups_errors_warnings_and_folded_unknown_fields(
     errors, warnings, unknown = (
         lines.index(heading)
         for heading in (
-            "Errors (left out until fixed; a file published before keeps its last version):",
+            "Errors (not published until fixed):",
             "Warnings (published, but not as written):",
             "Unknown fields (ignored; the rest of each file is read):",
         )
