@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,7 @@ from feedsvc.catalog import Catalog, build_catalog
 from feedsvc.live import utc_now
 from feedsvc.loading import load
 from feedsvc.loading.site import SiteError
-from feedsvc.model import Severity
+from feedsvc.model import Problem, Severity
 from feedsvc.settings import Settings, SettingsError
 
 MASTER_SETTLE = 5.0  # seconds without changes before gunicorn's master re-reads them
@@ -35,27 +39,153 @@ def main() -> None:
 
 @main.command()
 @content_option
-def check(content: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Every problem, as JSON, one by one.")
+def check(content: Path, as_json: bool) -> None:
     """Report every problem in the content folder; exit 1 if any is an error."""
     try:
         loaded = load(content)
     except SiteError as error:
-        for problem in error.problems:
-            click.echo(problem.format())
-        click.echo("The site cannot be served until site.yaml is fixed.")
+        if as_json:
+            _echo_json({"site_usable": False, "problems": _problems_json(error.problems)})
+        else:
+            _echo_problems(error.problems)
+            click.echo("The site cannot be served until site.yaml is fixed.")
         raise SystemExit(1) from None
-    for problem in loaded.problems:
-        click.echo(problem.format())
     catalog = build_catalog(loaded.site, loaded.authors, loaded.articles, utc_now(), loaded.body)
-    _list_unpublished(catalog)
     counts = Counter(p.severity for p in loaded.problems)
-    click.echo(
-        f"{len(catalog.articles)} published, {_plural(len(catalog.drafts), 'draft')}, "
-        f"{len(catalog.scheduled)} scheduled, {len(catalog.authors)} authors; "
-        f"{_plural(counts[Severity.ERROR], 'error')}, "
-        f"{_plural(counts[Severity.WARNING], 'warning')}"
-    )
+    summary = {
+        "published": len(catalog.articles),
+        "drafts": len(catalog.drafts),
+        "scheduled": len(catalog.scheduled),
+        "authors": len(catalog.authors),
+        "errors": counts[Severity.ERROR],
+        "warnings": counts[Severity.WARNING],
+    }
+    if as_json:
+        _echo_json(
+            {
+                "site_usable": True,
+                "problems": _problems_json(loaded.problems),
+                "drafts": [a.source for a in catalog.drafts],
+                "scheduled": [
+                    {"path": a.source, "published": a.published.isoformat()}
+                    for a in catalog.scheduled
+                ],
+                "summary": summary,
+            }
+        )
+    else:
+        _echo_problems(loaded.problems)
+        _list_unpublished(catalog)
+        click.echo(
+            f"{len(catalog.articles)} published, {_plural(len(catalog.drafts), 'draft')}, "
+            f"{len(catalog.scheduled)} scheduled, {len(catalog.authors)} authors; "
+            f"{_plural(counts[Severity.ERROR], 'error')}, "
+            f"{_plural(counts[Severity.WARNING], 'warning')}"
+        )
     raise SystemExit(1 if counts[Severity.ERROR] else 0)
+
+
+def _echo_problems(problems: Iterable[Problem]) -> None:
+    """Problems grouped for a person: errors by file, then the warnings that change an
+    article, then unknown fields folded into one line per field name (a site copied
+    from another generator has hundreds, which would drown the rest)."""
+    report = fold(problems)
+    if report.errors:
+        click.echo("Errors (not published until fixed):")
+        for problem in report.errors:
+            click.echo(problem.format())
+    if report.warnings:
+        click.echo("Warnings (published, but not as written):")
+        for problem in report.warnings:
+            click.echo(problem.format())
+    if report.unknown:
+        click.echo("Unknown fields (ignored; the rest of each file is read):")
+        for line in report.unknown_lines():
+            click.echo(line)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Problems as `check` shows them: errors and warnings in file order, unknown fields
+    by name (a name of None: the fields past the ones a file warns of one by one)."""
+
+    errors: list[Problem]
+    warnings: list[Problem]
+    unknown: dict[str | None, list[Problem]]
+
+    def unknown_lines(self) -> list[str]:
+        """One line per unknown field name, the most frequent first, then by name; the
+        first few places, and the fix when every file shares it."""
+        lines = []
+        order = sorted(
+            self.unknown.items(), key=lambda kv: (kv[0] is None, -len(kv[1]), kv[0] or "")
+        )
+        for name, found in order:
+            files = len({p.path for p in found})
+            places = ", ".join(f"{p.path}:{p.line}" for p in found[:FOLDED_PLACES])
+            if len(found) > FOLDED_PLACES:
+                places += f" and {len(found) - FOLDED_PLACES:,} more"
+            if name is None:
+                more = sum(_count_of(p.message) for p in found)
+                lines.append(
+                    f"  {more:,} more unknown fields in {_plural(files, 'file')}: {places}"
+                )
+                continue
+            lines.append(f"  '{name}' in {_plural(files, 'file')}: {places}")
+            hints = {p.hint for p in found}
+            if len(hints) == 1 and (hint := hints.pop()).startswith("did you mean"):
+                lines.append(f"    fix: {hint}")
+        return lines
+
+
+FOLDED_PLACES = 3  # places shown on a folded unknown field's line
+_UNKNOWN = re.compile(r"^unknown field '(?P<name>.*)'$")
+_MORE_UNKNOWN = re.compile(r"^(?P<count>[\d,]+) more unknown fields$")
+
+
+def fold(problems: Iterable[Problem]) -> Folded:
+    """Sort problems (by file and line) into errors, warnings and unknown fields by name."""
+    folded = Folded([], [], {})
+    for problem in sorted(problems, key=_order):
+        if problem.severity is Severity.ERROR:
+            folded.errors.append(problem)
+        elif match := _UNKNOWN.match(problem.message):
+            folded.unknown.setdefault(match["name"], []).append(problem)
+        elif _MORE_UNKNOWN.match(problem.message):
+            folded.unknown.setdefault(None, []).append(problem)
+        else:
+            folded.warnings.append(problem)
+    return folded
+
+
+def _order(problem: Problem) -> tuple[str, int, str, str]:
+    """File, line, then severity and message: the same order on every run."""
+    return (problem.path, problem.line, problem.severity, problem.message)
+
+
+def _count_of(message: str) -> int:
+    match = _MORE_UNKNOWN.match(message)
+    return int(match["count"].replace(",", "")) if match else 0
+
+
+def _problems_json(problems: Iterable[Problem]) -> list[dict[str, object]]:
+    """Every problem, one by one, in file order (JSON is for tools: nothing folded)."""
+    return [
+        {
+            "path": p.path,
+            "line": p.line,
+            "severity": str(p.severity),
+            "message": p.message,
+            "fix": p.hint,
+            "field": p.field,
+        }
+        for p in sorted(problems, key=_order)
+    ]
+
+
+def _echo_json(data: dict[str, object]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
 
 
 def _list_unpublished(catalog: Catalog) -> None:

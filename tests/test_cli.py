@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -39,13 +40,77 @@ def test_check_reports_errors_and_exits_1(write: WriteFile, content: Path) -> No
 
 def test_warnings_alone_exit_0(write: WriteFile, content: Path) -> None:
     """Warnings are printed but do not fail an authors' CI."""
-    write(
-        "2025/zz-odd.md",
-        "---\ntitle: Odd\nauthor: j-williams\ndate: 2025-10-20\ncolour: red\n---\nText\n",
-    )
+    write("2025/zz-odd.md", ODD.format(n=1, extra="colour: red\nupdated: 2025-10-19"))
     result = CliRunner().invoke(main, ["check", "--content", str(content)])
     assert result.exit_code == 0
-    assert "2025/zz-odd.md:5: warning: unknown field 'colour'" in result.output
+    assert "2025/zz-odd.md:6: warning: 'updated' is before 'date'" in result.output
+    assert "  'colour' in 1 file: 2025/zz-odd.md:5\n" in result.output
+
+
+ODD = "---\ntitle: Odd {n}\nauthor: j-williams\ndate: 2025-10-20\n{extra}\n---\nText\n"
+
+
+def test_check_groups_errors_warnings_and_folded_unknown_fields(
+    write: WriteFile, content: Path
+) -> None:
+    """Errors first, by file; then warnings that change an article; then one line per
+    unknown field name with its count and its first places, however many files have it."""
+    for n in range(1, 6):
+        write(f"2025/zz-odd-{n}.md", ODD.format(n=n, extra="layuot: wide\nsumary: Hi"))
+    write("2025/zz-odd-6.md", ODD.format(n=6, extra="related: [no-such-article]"))
+    write("2025/zz-broken.md", ODD.format(n=7, extra="draft: maybe"))
+    result = CliRunner().invoke(main, ["check", "--content", str(content)])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1
+    errors, warnings, unknown = (
+        lines.index(heading)
+        for heading in (
+            "Errors (not published until fixed):",
+            "Warnings (published, but not as written):",
+            "Unknown fields (ignored; the rest of each file is read):",
+        )
+    )
+    assert errors < warnings < unknown
+    assert lines[errors + 1].startswith("2025/zz-broken.md:5: error: ")
+    assert lines[warnings + 1].startswith("2025/zz-odd-6.md:5: warning: ")
+    places = "2025/zz-odd-1.md:{0}, 2025/zz-odd-2.md:{0}, 2025/zz-odd-3.md:{0} and 2 more"
+    assert lines[unknown + 1 :][:4] == [
+        "  'layuot' in 5 files: " + places.format(5),
+        "  'sumary' in 5 files: " + places.format(6),
+        "    fix: did you mean 'summary'?",
+        "Drafts (not published):",
+    ]
+    assert "unknown field" not in result.output  # never one line per file
+    assert lines[-1].endswith("1 error, 11 warnings")
+
+
+def test_check_json_keeps_every_problem(write: WriteFile, content: Path) -> None:
+    """`--json` lists every problem one by one, in file order, and the same summary; the
+    same folder gives the same bytes on every run."""
+    for n in range(1, 4):
+        write(f"2025/zz-odd-{n}.md", ODD.format(n=n, extra="layuot: wide"))
+    run = CliRunner().invoke(main, ["check", "--json", "--content", str(content)])
+    assert run.exit_code == 0, run.output
+    report = json.loads(run.output)
+    assert [(p["path"], p["line"], p["message"]) for p in report["problems"]] == [
+        (f"2025/zz-odd-{n}.md", 5, "unknown field 'layuot'") for n in range(1, 4)
+    ]
+    assert report["summary"] == {
+        **{"published": 11, "drafts": 1, "scheduled": 1, "authors": 3},
+        **{"errors": 0, "warnings": 3},
+    }
+    assert report["drafts"] == ["2025/harbor-seawall-council-vote.md"]
+    again = CliRunner().invoke(main, ["check", "--json", "--content", str(content)])
+    assert again.output == run.output
+
+
+def test_check_json_on_a_broken_site_yaml(content: Path) -> None:
+    """A site that cannot be served says so in JSON too, and exits 1."""
+    (content / "site.yaml").write_text("title: T\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--json", "--content", str(content)])
+    report = json.loads(result.output)
+    assert (result.exit_code, report["site_usable"]) == (1, False)
+    assert report["problems"][0]["message"] == "'url' is missing"
 
 
 def test_broken_site_yaml_exits_1(content: Path) -> None:

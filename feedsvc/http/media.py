@@ -1,11 +1,13 @@
-"""The files of the content folder's `media/` that the public may fetch, and how to open one.
+"""The files of the content folder's `media/` and of page bundles that the public may
+fetch, and how to open one.
 
 Only regular files inside the folder whose type is in `MEDIA_TYPES` are served:
 a symlink is followed only when it ends inside the folder, names starting with
 '.' or '_' are hidden as everywhere in the content folder, and anything else
 (a draft saved there, a FIFO, a file of an unlisted type) is a 404. The type
 comes from this table, never from the machine's mimetypes database, so every
-machine sends the same one.
+machine sends the same one. A page bundle's folder (`<name>/index.md`) is such a
+folder too, under the same rules (`open_bundle_media`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+from feedsvc.names import BUNDLE_INDEX, EXTENSIONS
 
 MEDIA_TYPES: dict[str, str] = {
     # images
@@ -92,9 +96,35 @@ def open_media(folder: Path, name: str) -> MediaFile | None:
     not have it: missing, outside the folder through a symlink, hidden, not a regular
     file, or of a type not in `MEDIA_TYPES`."""
     found = _inside(folder, name)
-    if found is None:
+    return None if found is None else _open(*found[1:])
+
+
+def open_bundle_media(content: Path, bundle: str, name: str) -> MediaFile | None:
+    """The file `name` (a URL path below `/articles/<slug>/`) beside the index of the page
+    bundle `bundle` (its folder, relative to `content`), by the rules of `open_media`; also
+    None when the bundle's folder leads out of the content folder, or when the file sits
+    in a sub-folder that is a bundle of its own (its article may be a draft)."""
+    try:
+        root = content.resolve(strict=True)
+    except (OSError, RuntimeError):
         return None
-    path, real = found
+    found = _inside(root / bundle, name)
+    if found is None or not found[0].is_relative_to(root):
+        return None
+    folder, path, real = found
+    for parent in PurePosixPath(real).parents:
+        if str(parent) != "." and _holds_index(folder / parent):
+            return None
+    return _open(path, real)
+
+
+def _holds_index(folder: Path) -> bool:
+    """Whether a folder is a page bundle: it holds an index file."""
+    return any((folder / f"{BUNDLE_INDEX}{ext}").exists() for ext in EXTENSIONS)
+
+
+def _open(path: Path, real: str) -> MediaFile | None:
+    """Open a checked path, if it is (still) a regular file."""
     try:
         # O_NOFOLLOW: the path was resolved, a symlink now is one made since; O_NONBLOCK:
         # opening a FIFO must not wait for a writer (it is refused just below).
@@ -111,9 +141,9 @@ def open_media(folder: Path, name: str) -> MediaFile | None:
     return MediaFile(file, real, media_type, info.st_size, info.st_mtime, etag)
 
 
-def _inside(folder: Path, name: str) -> tuple[Path, str] | None:
-    """The real path of `name` in `folder`, and its name there, if it and the file it leads
-    to are public."""
+def _inside(folder: Path, name: str) -> tuple[Path, Path, str] | None:
+    """The real folder, the real path of `name` in it and its name there, if it and the
+    file it leads to are public."""
     if not _public(name):
         return None
     try:
@@ -125,7 +155,7 @@ def _inside(folder: Path, name: str) -> tuple[Path, str] | None:
     # to a hidden file or one of another type is neither.
     if not path.is_relative_to(root) or not _public(real := path.relative_to(root).as_posix()):
         return None
-    return path, real
+    return root, path, real
 
 
 def _public(name: str) -> bool:

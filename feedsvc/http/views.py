@@ -1,14 +1,17 @@
-"""The public pages, `/healthz` and `/media/`, as a Flask blueprint over the current catalog.
+"""The public pages, `/healthz`, `/media/` and page bundles' files, as a Flask blueprint
+over the current catalog.
 
 Feeds are answered before Flask, by `serving.FeedServer`; a feed path that
-reaches Flask names no feed and gets the same readable 404 as any page.
+reaches Flask names no feed and gets the same readable 404 as any page. Old
+URLs (`Catalog.redirects`) are looked up only where a request would be a 404,
+so they never shadow a route and cost nothing on the feeds' hot path.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
@@ -27,11 +30,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from feedsvc import feeds
 from feedsvc.catalog import Catalog
 from feedsvc.http.guard import ACTIVE_CSP, PAGE_HEADERS
-from feedsvc.http.media import open_media
+from feedsvc.http.media import MediaFile, open_bundle_media, open_media
 from feedsvc.http.serving import FeedResponses
 from feedsvc.live import Library
 from feedsvc.model import Severity
-from feedsvc.urls import FORMATS, MEDIA, FeedKey, parse_feed_path
+from feedsvc.urls import FORMATS, MEDIA, FeedKey, parse_feed_path, site_path
 
 bp = Blueprint("feedsvc", __name__)
 
@@ -84,18 +87,38 @@ def article(slug: str) -> str | BaseResponse:
     """An article with its author box and related links; old slugs redirect."""
     current = library().catalog()
     if slug in current.aliases:
-        return redirect(current.urls.article(current.aliases[slug]), 301)
+        return moved(current, current.aliases[slug])
     found = current.by_slug.get(slug) or abort(404, "No such article.")
     entry = entries().get(current, found)
     bios = {a.slug: entries().bio(current, a) for a in entry.authors}
     return page("article.html", current, entry=entry, body=entry.body, bios=bios)
 
 
+@bp.get("/articles/<slug>/<path:name>")
+def bundle_media(slug: str, name: str) -> BaseResponse:
+    """A file beside a page bundle's index (`<slug>/index.md`), by the rules of `/media/`;
+    only while the article is public: a draft's, scheduled or expired article's files are
+    a 404 like any missing file. Under an old slug, the same file under the new one."""
+    current = library().catalog()
+    if slug in current.aliases:
+        return moved(current, current.aliases[slug], quote(name))
+    found = current.by_slug.get(slug)  # published articles only
+    if found is None or found.bundle is None:
+        abort(404, "No such file.")
+    return send_media(open_bundle_media(library().root, found.bundle, name))
+
+
 @bp.get(f"/{MEDIA}<path:name>")
 def media(name: str) -> BaseResponse:
     """Images and other files that articles use: regular files of the listed types in the
     content folder's `media/` (see `http.media`); SVG and HTML in a sandbox."""
-    found = open_media(library().root / MEDIA, name) or abort(404, "No such file.")
+    return send_media(open_media(library().root / MEDIA, name))
+
+
+def send_media(found: MediaFile | None) -> BaseResponse:
+    """A checked media file as a response (ranges, conditional requests), or a 404."""
+    if found is None:
+        abort(404, "No such file.")
     try:
         response = send_file(
             found.file,
@@ -113,6 +136,23 @@ def media(name: str) -> BaseResponse:
     except BaseException:  # a range past the end (416), say: the file is not sent
         found.file.close()
         raise
+
+
+def moved(catalog: Catalog, slug: str, rest: str = "") -> BaseResponse:
+    """The permanent redirect of an old address to an article (or a file below it)."""
+    return redirect(catalog.urls.article(slug) + rest, 301)
+
+
+def redirected(catalog: Catalog) -> BaseResponse | None:
+    """The 301 for a request whose path is an article's old URL (`redirect_from`,
+    `permalink`, a path in `aliases`), or None. Compared as `urls.site_path`s, so a
+    trailing '/', '.html', doubled slashes and percent-encoding match as written."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    # request.path is decoded once already; site_path decodes again, so quote it back
+    # first: `%2541` stays the path '%41', '?' and '#' stay in the path.
+    slug = catalog.redirects.get(site_path(quote(request.path, safe="/")))
+    return None if slug is None else moved(catalog, slug)
 
 
 @bp.get("/healthz")
@@ -159,10 +199,15 @@ def security_headers(response: BaseResponse) -> BaseResponse:
 
 
 @bp.app_errorhandler(404)
-def not_found(error: Exception) -> tuple[str, int]:
-    """A short readable page; it names nothing unpublished."""
+def not_found(error: Exception) -> tuple[str, int] | BaseResponse:
+    """A short readable page; it names nothing unpublished. An old URL of a published
+    article answers 301 instead."""
+    current = library().catalog()
+    found = redirected(current)
+    if found is not None:
+        return found
     message = getattr(error, "description", "Not found.")
     key = parse_feed_path(request.path)
     if key is not None:  # a feed path that names no feed
         message = f"No such {key.kind}."
-    return page("404.html", library().catalog(), message=message), 404
+    return page("404.html", current, message=message), 404
