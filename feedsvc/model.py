@@ -111,6 +111,7 @@ class Article:
     expires: datetime | None = None  # aware, UTC: out of every feed from then on
     redirects: tuple[str, ...] = ()  # old site paths (`urls.site_path`) answering 301 here
     bundle: str | None = None  # a page bundle's folder (relative, '/'): its files are media
+    links: tuple[str, ...] = ()  # slugs the body's tags link to (`{% post_url %}`, `ref`)
 
 
 class Severity(StrEnum):

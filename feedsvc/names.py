@@ -87,6 +87,5 @@ def stem_of_file(name: str) -> str:
 def link_slug(target: str) -> str:
     """The slug a link in a body names, written as a slug, a file stem or a content
     path (`_posts/2016-03-01-tram-line.md`, `news/tram-line/index.md`, `tram-line`):
-    the article's slug, or its old dated name, which is an alias of it."""
-    name = stem(target.strip().strip("/"))
-    return slugify(name)
+    the slug the named file has, so the link goes straight to the article."""
+    return file_name(target.strip().strip("/")).slug

@@ -360,3 +360,41 @@ def test_a_renamed_author_decides_again_live(write: WriteFile, content: Path) ->
     (content / "authors/jw.md").rename(content / "authors/JW.md")
     lib.refresh({"authors/jw.md", "authors/JW.md"})
     assert lib.catalog().by_slug["zz-post"].authors == ("JW",)
+
+
+def test_body_tags_are_problems_at_their_lines_and_links_are_checked(
+    write: WriteFile, content: Path
+) -> None:
+    """An unsupported tag is a warning at its line in the file; a body link to no article
+    is a warning at its line with the closest slug, and one to a draft is none."""
+    rel = "news/2025-10-20-linking.md"
+    text = (
+        BASE + "---\n\nFirst paragraph.\n\n{% include note.html %}\n\n"
+        "See [it]({% post_url 2025-10-01-draft-story %}) and [that]({% post_url bridge-repairz %}).\n"
+    )
+    write("news/2025-10-01-draft-story.md", BASE + "draft: true\n---\nLater.\n")
+    write("news/bridge-repairs.md", BASE.replace("A Post", "Bridge") + "---\nText.\n")
+    article, found = loaded(write, content, rel, text)
+    assert article.links == ("draft-story", "bridge-repairz")
+    assert [(p.line, p.severity, p.message) for p in problems_of(found, rel)] == [
+        (9, "warning", "Liquid tag {% include %} is not supported: left out"),
+        (
+            11,
+            "warning",
+            "the body links to 'bridge-repairz', which is no article: the link is broken",
+        ),
+    ]
+    assert next(p for p in problems_of(found, rel) if p.line == 11).hint == (
+        "did you mean 'bridge-repairs'?"
+    )
+
+
+def test_a_body_link_warning_goes_when_its_target_comes(write: WriteFile, content: Path) -> None:
+    """Links are decided across files like `related`: the target arriving in a running
+    library clears the warning."""
+    write("news/linking.md", BASE + '---\nSee {{< ref "harbour" >}}.\n')
+    library = Library(content)
+    assert any("'harbour'" in p.message for p in library.problems)
+    write("news/harbour/index.md", BASE.replace("A Post", "Harbour") + "---\nText.\n")
+    library.refresh()
+    assert not any("'harbour'" in p.message for p in library.problems)

@@ -222,7 +222,7 @@ def test_the_generators_fields_are_mapped(site: Site, client: FlaskClient) -> No
     `description`, categories as tags, `lastmod` as updated."""
     entries = atom_entries(client)
     for slug, byline in site.authors.items():
-        assert entries[slug].author == byline, slug
+        assert entries[slug].author_detail.name == byline, slug
     for slug, summary in site.summaries.items():
         assert entries[slug].summary == summary, slug
     for slug, tags in site.tags.items():

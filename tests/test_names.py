@@ -44,7 +44,8 @@ def test_only_an_index_in_a_folder_is_a_bundle() -> None:
     ("target", "slug"),
     [
         ("tram-line", "tram-line"),
-        ("_posts/2016-03-01-tram-line.md", "2016-03-01-tram-line"),  # the old name: an alias
+        ("_posts/2016-03-01-tram-line.md", "tram-line"),
+        ("2016-03-01-tram-line", "tram-line"),
         ("news/tram-line/index.md", "tram-line"),
         ("/news/tram-line/", "tram-line"),
     ],

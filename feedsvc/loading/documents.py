@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from feedsvc.dates import DateError, parse_date
-from feedsvc.loading import conventions, fields
+from feedsvc.loading import conventions, fields, tagcheck
 from feedsvc.loading.discover import (
     Stamp,
     Unreadable,
@@ -202,13 +202,15 @@ def read_article(rel: str, text: str, site: Site, stamp: Stamp = (0, 0)) -> File
         reading.warn("title", "the title contains HTML or an entity", "write titles as plain text")
     if values is None:
         return FileRead(rel, stamp, tuple(reading.problems), lines=_flat(document.lines))
-    article, lines = _article(reading, values, name, text)
-    problems = tuple(reading.problems)
+    tags = tagcheck.check(rel, text, document.body)
+    article, lines = _article(reading, values, name, text, tags.links)
+    lines.update(tags.lines)
+    problems = (*reading.problems, *tags.problems)
     return FileRead(rel, stamp, problems, article, lines=_flat(lines), body=document.body)
 
 
 def _article(
-    reading: Reading, values: dict[str, Any], name: FileName, text: str
+    reading: Reading, values: dict[str, Any], name: FileName, text: str, links: tuple[str, ...]
 ) -> tuple[Article, dict[str, int]]:
     """The article from its fields' values, and the line of each field and redirect."""
     rel, document, site = reading.rel, reading.document, reading.site
@@ -260,6 +262,7 @@ def _article(
         expires=expires,
         redirects=tuple(redirects),
         bundle=bundle_of(rel),
+        links=links,
         **values,
     )
     return article, lines

@@ -25,6 +25,7 @@ from typing import Any
 
 from feedsvc.loading.authors import AuthorIndex, author_errors, reference_keys, resolved
 from feedsvc.loading.candidates import Candidates, article_keys, holds
+from feedsvc.loading.tagcheck import BODY, line_key
 from feedsvc.model import Article, Problem, error, warning
 
 __all__ = ["KEPT", "Candidates", "Line", "Rules", "article_keys"]  # Candidates: its old home
@@ -119,7 +120,7 @@ class Rules:
                 linking = group | {
                     path
                     for path, article in self.accepted.items()
-                    if any(link.slug in moved for link in article.related)
+                    if any(slug in moved for slug, _ in _targets(article))
                 }
         self._warn_dangling(linking, line)
         return {
@@ -284,16 +285,16 @@ class Rules:
             yield warning(path, 1, KEPT, "fix the errors above")
 
     def _warn_dangling(self, paths: Iterable[str], line: Line) -> None:
-        """Warn, for each of `paths`, about `related` slugs that name no article."""
+        """Warn, for each of `paths`, about `related` slugs and body links that name no
+        article."""
         known: list[str] | None = None
         hinted = 0
         for path in paths:
             article = self.accepted.get(path)
             before = self._problems.get(path)
-            kept = [p for p in before if p.field != "related"] if before else []
-            for link in article.related if article else ():
-                slug = link.slug
-                if slug is None or self._owner(slug) is not None:
+            kept = [p for p in before if p.field not in _LINKING] if before else []
+            for slug, field in _targets(article) if article else ():
+                if self._owner(slug) is not None:
                     continue
                 hint = "use an existing article's slug, or remove the entry"
                 if hinted < SUGGESTIONS:
@@ -303,16 +304,26 @@ class Rules:
                     close = difflib.get_close_matches(slug, known, n=1)
                     if close:
                         hint = f"did you mean '{close[0]}'?"
-                kept.append(
-                    warning(
-                        path,
-                        line(path, "related"),
-                        f"related article '{slug}' does not exist; the link is left out",
-                        hint,
-                        "related",
-                    )
-                )
+                if field == "related":
+                    at = line(path, "related")
+                    message = f"related article '{slug}' does not exist; the link is left out"
+                else:
+                    at = line(path, line_key(slug))
+                    message = f"the body links to '{slug}', which is no article: the link is broken"
+                kept.append(warning(path, at, message, hint, field))
             if kept:
                 self._problems[path] = tuple(kept)
             elif before:
                 del self._problems[path]
+
+
+_LINKING = ("related", BODY)  # the fields whose warnings `_warn_dangling` derives
+
+
+def _targets(article: Article) -> Iterator[tuple[str, str]]:
+    """The slugs an article links to, each with the field it is written in."""
+    for link in article.related:
+        if link.slug is not None:
+            yield link.slug, "related"
+    for slug in article.links:
+        yield slug, BODY
