@@ -225,6 +225,30 @@ def test_blank_lines_before_the_front_matter(write: WriteFile, content: Path) ->
     assert found.body(article) == "Body.\n"
 
 
+def test_yaml_front_matter_may_end_with_dots(write: WriteFile, content: Path) -> None:
+    """Jekyll accepts YAML's document end `...` as the closing fence; a later `---` is body."""
+    put(content, "2025/zz-dots.md", BASE + "...\nBody.\n\n---\n\nMore.\n")
+    found = load(content)
+    assert problems_of(found, "2025/zz-dots.md") == []
+    article = next(a for a in found.articles if a.slug == "zz-dots")
+    assert found.body(article) == "Body.\n\n---\n\nMore.\n"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "tags:\ncategories:\nimage:\nlastmod:\nredirect_from:\n",
+        "description: ''\nimages: []\naliases: []\nsummary: ' '\n",
+    ],
+)
+def test_optional_fields_left_empty_are_absent(write: WriteFile, content: Path, extra: str) -> None:
+    """An archetype's fields not filled in (`tags:`, `images = []`) publish as if absent."""
+    article, found = loaded(write, content, "2025/zz-post.md", BASE + extra + "---\nBody.\n")
+    assert (article.tags, article.image, article.summary, article.redirects) == ((), None, None, ())
+    assert article.updated == article.published
+    assert problems_of(found, "2025/zz-post.md") == []
+
+
 def test_page_bundles(write: WriteFile, content: Path) -> None:
     """`<name>/index.md` is the article `<name>`; other Markdown in the folder (and its
     sub-folders) is the bundle's, not an article; a relative image is a file beside it."""

@@ -69,6 +69,12 @@ _BOUNDARIES = {
     _FENCE: re.compile(r"^-{3,}\s*$", re.MULTILINE),  # python-frontmatter's
     _TOML_FENCE: re.compile(r"^\+{3,}\s*$", re.MULTILINE),
 }
+# What ends the fields: the opening fence again, or for YAML also its document end
+# marker `...`, which Jekyll accepts as the closer.
+_CLOSINGS = {
+    _FENCE: re.compile(r"^(?:-{3,}|\.{3})\s*$", re.MULTILINE),
+    _TOML_FENCE: _BOUNDARIES[_TOML_FENCE],
+}
 _BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*")
 
 
@@ -86,14 +92,14 @@ def parse(text: str) -> Document:
             "the file does not start with front matter",
             f"start the file with a line '{_FENCE}', the fields (title: …), then '{_FENCE}'",
         )
-    parts = boundary.split(text[skipped:], 2)
-    if len(parts) < 3:
+    closing = _CLOSINGS[fence].search(text, opening.end())
+    if closing is None:
         raise FrontMatterError(
             1 + text.count("\n", 0, skipped),
             "the front matter is never closed",
             f"add a line '{fence}' after the last field, before the article's text",
         )
-    _, raw, body = parts
+    raw, body = text[opening.end() : closing.start()], text[closing.end() :]
     # The fields start right after the opening fence's match, on its line.
     first_line = 1 + text.count("\n", 0, opening.end())
     if fence == _TOML_FENCE:

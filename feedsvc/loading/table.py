@@ -90,7 +90,7 @@ def read_fields(
     values: dict[str, Any] = {}
     failed = False
     for name, spec in table.items():
-        given = [n for n in (name, *spec.also) if n in document.fields or n in reading.implied]
+        given = [n for n in (name, *spec.also) if _given(reading, n, spec.required)]
         if not given:
             if spec.required:
                 failed = True
@@ -113,6 +113,18 @@ def read_fields(
             line = document.line(source)
             problems.append(error(reading.rel, line, wrong.message, wrong.hint, source))
     return None if failed else values
+
+
+def _given(reading: Reading, name: str, required: bool) -> bool:
+    """Whether a field is there. An optional one left empty (`tags:`, `description = ""`,
+    `images = []`: a generator's archetype not filled in) is as if it were not."""
+    if name in reading.implied:
+        return True
+    if name not in reading.document.fields:
+        return False
+    value = reading.document.fields[name]
+    empty = value is None or value in ([], {}) or (isinstance(value, str) and not value.strip())
+    return required or not empty
 
 
 def _value(reading: Reading, name: str) -> object:
