@@ -49,6 +49,9 @@ def put(content: Path, rel: str, text: str) -> None:
 MAPPING: list[tuple[str, str, Any]] = [
     ("tags: [city]\ncategories: [rail, city]\n", "tags", ("city", "rail")),
     ("category: rail\n", "tags", ("rail",)),
+    ("categories: release news\n", "tags", ("release", "news")),  # Jekyll splits on spaces
+    ("categories: rail, city news\n", "tags", ("rail", "city news")),
+    ("tags: New York\ncategories: [rail]\n", "tags", ("New York", "rail")),  # feedsvc's own
     ("excerpt: Short.\n", "summary", "Short."),
     ("description: Short.\n", "summary", "Short."),
     ("summary: Own.\ndescription: Theirs.\n", "summary", "Own."),
@@ -85,6 +88,13 @@ def test_the_mapping(
     article, found = loaded(write, content, "2025/zz-post.md", BASE + extra + "---\nBody.\n")
     assert getattr(article, attribute) == value
     assert problems_of(found, "2025/zz-post.md") == []
+
+
+def test_tags_in_a_jekyll_post_split_on_spaces(write: WriteFile, content: Path) -> None:
+    """In a dated file (a Jekyll post) `tags: rail city` is two tags, as Jekyll reads it."""
+    text = BASE + "tags: rail city\ncategories: 'release news'\n---\n"
+    article, _ = loaded(write, content, "2025/2025-10-20-zz-post.md", text)
+    assert article.tags == ("rail", "city", "release", "news")
 
 
 def test_authors_and_a_site_default_author(write: WriteFile, content: Path) -> None:

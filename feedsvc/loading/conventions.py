@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sys
 
-from feedsvc.loading.fields import FieldError, excerpt, link, slug, text
+from feedsvc.loading.fields import FieldError, excerpt, link, slug, text, text_list
 from feedsvc.loading.table import Reading
-from feedsvc.names import bundle_of
+from feedsvc.names import bundle_of, file_name
 from feedsvc.urls import ARTICLE, KINDS, MEDIA, STATIC, parse_feed_path, site_path
 
 # Fields that only say how a generator lays a page out: nothing a feed has, so they
@@ -98,6 +98,17 @@ def aliases(value: object, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]
 def one_redirect(value: object, name: str) -> tuple[str]:
     """`permalink` (Jekyll) or `url` (Hugo): the page's old path, as a redirect."""
     return (redirect(value, name),)
+
+
+def terms(value: object, name: str, reading: Reading) -> tuple[str, ...]:
+    """`tags`, `categories`, `category`. A text is split on commas (feedsvc's `tags: rail,
+    city`); one with no comma on spaces where Jekyll does so: always for `categories` and
+    `category`, and for `tags` in a Jekyll post (a dated file name). So Jekyll's
+    `categories: release news` is two tags, and feedsvc's `tags: New York` stays one."""
+    jekyll = name != "tags" or file_name(reading.rel).date is not None
+    if isinstance(value, str) and "," not in value and jekyll:
+        return text_list(value.split(), name)
+    return text_list(value, name)
 
 
 def image(value: object, name: str, reading: Reading) -> str:
