@@ -97,6 +97,30 @@ def test_tags_in_a_jekyll_post_split_on_spaces(write: WriteFile, content: Path) 
     assert article.tags == ("rail", "city", "release", "news")
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "permalink: /:categories/:title/\n",
+        "permalink: pretty\n",
+        "redirect_from: [/:year/:month/:title.html, /old/post/]\n",
+        "aliases: [/news/:slug/, /old/post/]\n",
+    ],
+)
+def test_a_permalink_pattern_is_ignored_with_a_warning(
+    write: WriteFile, content: Path, extra: str
+) -> None:
+    """Jekyll's permalink patterns and styles name no URL: never a redirect that cannot
+    match, but one warning at the field's line; the article publishes."""
+    article, found = loaded(write, content, "2025/zz-post.md", BASE + extra + "---\n")
+    assert article.redirects == (("/old/post",) if "/old/post/" in extra else ())
+    [problem] = problems_of(found, "2025/zz-post.md")
+    assert (problem.line, problem.severity, "permalink pattern" in problem.message) == (
+        5,
+        "warning",
+        True,
+    )
+
+
 def test_authors_and_a_site_default_author(write: WriteFile, content: Path) -> None:
     """`authors` stands for `author`; with site.yaml's `author`, an article may name nobody."""
     text = "---\ntitle: A Post\nauthors: [m-okafor, s-lindqvist]\ndate: 2025-10-20\n---\n"

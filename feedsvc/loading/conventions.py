@@ -8,6 +8,7 @@ readers of old site paths (`redirect_from`, `permalink`, Hugo's `url` and path-f
 
 from __future__ import annotations
 
+import re
 import sys
 
 from feedsvc.loading.fields import FieldError, excerpt, link, slug, text, text_list
@@ -57,9 +58,23 @@ def route_of(path: str) -> str | None:
     return None
 
 
-def redirect(value: object, name: str) -> str:
-    """One old site path that answers with a redirect to the article."""
+# Jekyll's permalink patterns (`/:categories/:title/`) and its named styles say how the
+# generator made URLs, not what an old URL was: no request could ever match one.
+_PLACEHOLDER = re.compile(r"(?:^|[/._-]):[a-z_]+")
+_STYLES = frozenset({"date", "pretty", "ordinal", "weekdate", "none"})
+
+
+def redirect(value: object, name: str, reading: Reading) -> str | None:
+    """One old site path that answers with a redirect to the article; None (with a
+    warning) for a permalink pattern, which names no URL."""
     written = text(value, name)
+    if _PLACEHOLDER.search(written) or written in _STYLES:
+        reading.warn(
+            name,
+            f"'{name}': {excerpt(written)} is a permalink pattern, not an old URL: ignored",
+            "list the article's old URLs in redirect_from: [/2016/03/01/tram-line.html]",
+        )
+        return None
     path = site_path(written)
     served = route_of(path)
     if served is not None:
@@ -73,13 +88,15 @@ def redirect(value: object, name: str) -> str:
     return sys.intern(path)
 
 
-def redirects(value: object, name: str) -> tuple[str, ...]:
-    """`redirect_from`: one old path or a list of them."""
+def redirects(value: object, name: str, reading: Reading) -> tuple[str, ...]:
+    """`redirect_from`: one old path or a list of them; `permalink` (Jekyll) and `url`
+    (Hugo): the page's old path."""
     items = value if isinstance(value, list) else [value]
-    return tuple(dict.fromkeys(redirect(item, name) for item in items))
+    found = (redirect(item, name, reading) for item in items)
+    return tuple(dict.fromkeys(path for path in found if path is not None))
 
 
-def aliases(value: object, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def aliases(value: object, name: str, reading: Reading) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`aliases`: old slugs (feedsvc's) and old site paths (Hugo's: anything with a '/'),
     each list in order without repeats."""
     items = value if isinstance(value, list) else [value]
@@ -89,15 +106,11 @@ def aliases(value: object, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]
     paths: dict[str, None] = {}
     for item in items:
         if isinstance(item, str) and "/" in item:
-            paths[redirect(item, name)] = None
+            if (path := redirect(item, name, reading)) is not None:
+                paths[path] = None
         else:
             slugs[sys.intern(slug(item, name))] = None
     return tuple(slugs), tuple(paths)
-
-
-def one_redirect(value: object, name: str) -> tuple[str]:
-    """`permalink` (Jekyll) or `url` (Hugo): the page's old path, as a redirect."""
-    return (redirect(value, name),)
 
 
 def terms(value: object, name: str, reading: Reading) -> tuple[str, ...]:

@@ -135,15 +135,15 @@ ARTICLE_FIELDS: dict[str, Field] = {
     "id": Field(plain(fields.uri)),
     "draft": Field(plain(fields.flag), default=False),  # H too
     "image": Field(conventions.image, also=("images",)),  # images: H, the first of a list
-    "aliases": Field(plain(conventions.aliases), default=((), ())),  # H: paths → redirects
+    "aliases": Field(conventions.aliases, default=((), ())),  # H: paths → redirects
     # --- Jekyll's and Hugo's alone -------------------------------------------------
     "published": Field(plain(fields.flag)),  # J: `published: false` is a draft
     "publishDate": Field(_date),  # H: goes live at the later of it and `date`
     "expiryDate": Field(_date),  # H: out of every feed from then on
     # Old site paths answering 301 to the article: J's plugin, J, H.
-    "redirect_from": Field(plain(conventions.redirects), default=()),
-    "permalink": Field(plain(conventions.one_redirect), default=()),
-    "url": Field(plain(conventions.one_redirect), default=()),
+    "redirect_from": Field(conventions.redirects, default=()),
+    "permalink": Field(conventions.redirects, default=()),
+    "url": Field(conventions.redirects, default=()),
 }
 _REDIRECT_FIELDS = ("aliases", "redirect_from", "permalink", "url")
 
