@@ -76,6 +76,8 @@ MAPPING: list[tuple[str, str, Any]] = [
     ("aliases: [/0-20-1/, old-post]\n", "redirects", ("/0-20-1",)),
     ("aliases: [/0-20-1/, old-post]\n", "aliases", ("old-post",)),
     ("layout: post\nweight: 3\ntoc: true\ncomments: false\nmenu: main\n", "title", "A Post"),
+    ("related: true\n", "related", ()),  # a theme's "related posts" switch
+    ("resources: [{src: a.png, title: A}]\nisCJKLanguage: false\n", "title", "A Post"),
 ]
 
 

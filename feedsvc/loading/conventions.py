@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import sys
 
+from feedsvc.loading import fields
 from feedsvc.loading.fields import FieldError, excerpt, link, slug, text, text_list
 from feedsvc.loading.table import Reading
+from feedsvc.model import RelatedLink
 from feedsvc.names import bundle_of, file_name
 from feedsvc.urls import ARTICLE, KINDS, MEDIA, STATIC, parse_feed_path, site_path
 
@@ -36,6 +38,8 @@ PRESENTATION = frozenset(
         "excerpt_separator",  # Jekyll: where a generated excerpt ends; ours is `summary`
         "keywords",  # HTML <meta> keywords
         "translationKey",  # Hugo: links translations of one page
+        "resources",  # Hugo: names and titles for a bundle's files (which are served as is)
+        "isCJKLanguage",  # Hugo: how words are counted for its own summaries
     }
 )
 
@@ -122,6 +126,12 @@ def terms(value: object, name: str, reading: Reading) -> tuple[str, ...]:
     if isinstance(value, str) and "," not in value and jekyll:
         return text_list(value.split(), name)
     return text_list(value, name)
+
+
+def related(value: object, name: str, reading: Reading) -> tuple[RelatedLink, ...]:
+    """feedsvc's `related` links. A yes/no `related` is a Jekyll theme's switch for its
+    own "related posts" box (Minimal Mistakes'): presentation, so no links and no word."""
+    return () if isinstance(value, bool) else fields.related(value)
 
 
 def image(value: object, name: str, reading: Reading) -> str:

@@ -130,7 +130,7 @@ ARTICLE_FIELDS: dict[str, Field] = {
     "updated": Field(_date, also=("lastmod", "last_modified_at")),  # H; J's plugin
     "summary": Field(plain(fields.text), also=("excerpt", "description")),  # J; H, J's SEO
     "tags": Field(conventions.terms, default=(), also=("categories", "category"), merge=True),
-    "related": Field(lambda value, _, __: fields.related(value), default=()),
+    "related": Field(conventions.related, default=()),  # `related: true`: a J theme's switch
     "slug": Field(plain(fields.slug)),  # H too
     "id": Field(plain(fields.uri)),
     "draft": Field(plain(fields.flag), default=False),  # H too
