@@ -55,6 +55,9 @@ class Catalog:
     # When the next scheduled article goes live or a published one expires, if ever:
     # the catalog is stale then. Set once, as swapping versions keeps both times.
     next_release: datetime | None = None
+    # The newest expiry that has passed: an article leaving the feeds is a change of them
+    # (`feeds.specs.last_modified`), though no file changed.
+    expired: datetime = NO_FILE_TIME
 
     def related(self, article: Article) -> tuple[Link, ...]:
         """The article's related links to show; those to unpublished articles wait.
@@ -145,6 +148,7 @@ def build_catalog(
     by_slug: dict[str, Article] = {}
     aliases: dict[str, str] = {}
     redirects: dict[str, str] = {}
+    expired = NO_FILE_TIME
     by_author: dict[str, list[Article]] = defaultdict(list)
     by_tag: dict[str, list[Article]] = defaultdict(list)
     for article in newest_first(articles):
@@ -153,7 +157,8 @@ def build_catalog(
         elif article.published > now:
             scheduled.append(article)
         elif article.expires is not None and article.expires <= now:
-            continue  # expired: gone from every feed and page, as if deleted
+            expired = max(expired, article.expires)  # gone from every feed and page
+            continue
         else:
             published.append(article)
             by_slug[article.slug] = article
@@ -185,6 +190,7 @@ def build_catalog(
         body=body,
         changed=changed,
         next_release=min(expiring, default=None),
+        expired=expired,
     )
 
 

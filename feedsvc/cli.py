@@ -79,7 +79,7 @@ def check(content: Path, as_json: bool) -> None:
         _list_unpublished(catalog)
         click.echo(
             f"{len(catalog.articles)} published, {_plural(len(catalog.drafts), 'draft')}, "
-            f"{len(catalog.scheduled)} scheduled, {len(catalog.authors)} authors; "
+            f"{len(catalog.scheduled)} scheduled, {_plural(len(catalog.authors), 'author')}; "
             f"{_plural(counts[Severity.ERROR], 'error')}, "
             f"{_plural(counts[Severity.WARNING], 'warning')}"
         )

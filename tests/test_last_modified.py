@@ -243,3 +243,33 @@ def test_a_folder_removed_with_its_articles_moves_last_modified(content: Path) -
     again = poll(responses, "/atom.xml", since=first[1]["Last-Modified"])
     assert again[0] == 200 and b"Migrating Birds" not in again[2]
     assert last_modified(again) == LATER
+
+
+def test_an_article_expiring_is_a_200_dated_by_its_expiry(write: WriteFile, content: Path) -> None:
+    """An article leaves the feeds at its `expiryDate`: a client holding the feed from
+    before gets the new one, whose Last-Modified is the expiry, and a fresh process agrees."""
+    write(
+        "2025/zz-road-closure.md",
+        """
+        ---
+        title: Harbor Road Closed for the Weekend
+        author: m-okafor
+        date: 2029-12-30 10:00
+        expiryDate: 2030-02-01T00:00:00Z
+        ---
+        Detours are signposted.
+        """,
+    )
+    pin_times(content, PINNED)
+    now = [datetime(2030, 1, 10, tzinfo=UTC)]
+    library = Library(content, clock=lambda: now[0])
+    responses = FeedResponses(library, clock=lambda: now[0])
+    before = poll(responses, "/rss.xml")
+    assert b"Harbor Road Closed" in before[2]
+    gone = datetime(2030, 2, 1, tzinfo=UTC)
+    now[0] = gone + timedelta(minutes=5)
+    again = poll(responses, "/rss.xml", since=before[1]["Last-Modified"])
+    assert again[0] == 200 and b"Harbor Road Closed" not in again[2]
+    assert last_modified(again) == gone
+    fresh = FeedResponses(Library(content, clock=lambda: now[0]), clock=lambda: now[0])
+    assert poll(fresh, "/rss.xml")[1]["Last-Modified"] == again[1]["Last-Modified"]

@@ -165,13 +165,14 @@ def last_modified(catalog: Catalog, spec: Spec) -> datetime:
     article out of a feed and leave no file the feed still shows changed), the
     `updated` of the site's newest published article (never before its `date`, the
     moment it went live: a release changes the feeds it enters and those whose
-    related links now reach it), and the feed's own date, so that the header is
+    related links now reach it), the newest expiry that has passed (an article that
+    left), and the feed's own date, so that the header is
     never earlier than the `updated` the feed writes. From the content alone, so
     every process and restart agrees; a step forward where these bytes did not
     change costs a client that sends only If-Modified-Since one download.
     """
     newest = max((article.updated for article in spec.articles), default=catalog.changed)
-    return max(catalog.changed, empty_feed_updated(catalog), newest)
+    return max(catalog.changed, catalog.expired, empty_feed_updated(catalog), newest)
 
 
 def feed(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry] = entry) -> Feed:
