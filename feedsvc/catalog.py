@@ -59,20 +59,6 @@ class Catalog:
     # (`feeds.specs.last_modified`), though no file changed.
     expired: datetime = NO_FILE_TIME
 
-    def __getstate__(self) -> dict[str, object]:
-        """For the content cache: every field but `body`, a process's own, which
-        `__setstate__` leaves to be given (`dataclasses.replace`); read-only views as the
-        dicts they wrap, which pickle."""
-        state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        del state["body"]
-        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in state.items()}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        for name, value in state.items():
-            shown = MappingProxyType(value) if isinstance(value, dict) else value
-            object.__setattr__(self, name, shown)  # frozen: set as `__init__` does
-        object.__setattr__(self, "body", _unbound)
-
     def related(self, article: Article) -> tuple[Link, ...]:
         """The article's related links to show; those to unpublished articles wait.
 
@@ -123,11 +109,6 @@ class Catalog:
             version=_version(self.site, self.authors, published),
             changed=self.changed if changed is None else changed,
         )
-
-
-def _unbound(article: Article) -> str:
-    """The body of an unpickled catalog's article, until the library gives its own."""
-    raise LookupError(f"no body store for {article.source}")
 
 
 def placement(article: Article) -> tuple[object, ...]:

@@ -268,7 +268,7 @@ def gunicorn_options(
         # not one of a few threads; `keepalive` is then the deadline for the whole
         # header of every request, the first included (gunicorn's AsyncWorker reads
         # it under gevent.Timeout(keepalive)): a slowloris is let go when it passes.
-        "worker_class": "feedsvc.http.worker.Worker",
+        "worker_class": "gevent",
         "worker_connections": connections,
         "keepalive": settings.header_timeout,
         "timeout": 30,

@@ -24,7 +24,6 @@ from conftest import GOOD_ARTICLE, SAMPLE, WriteFile
 from feedsvc.feeds import every_feed
 from feedsvc.http.serving import FeedResponses
 from feedsvc.live import Library, Watcher, reading, watcher
-from feedsvc.live import state as state_module
 from feedsvc.loading import documents
 from feedsvc.loading.discover import folders
 from feedsvc.loading.rules import KEPT
@@ -527,31 +526,8 @@ def test_a_site_yaml_with_an_error_keeps_the_last_good_settings(content: Path) -
     assert lib.catalog().site.title == "The Ledger" and lib.problems == ()
 
 
-def test_an_unchanged_restart_serves_the_cached_catalog_with_its_own_bodies(
-    content: Path,
-) -> None:
-    """Nothing changed while down: the catalog comes from the cache, not rebuilt, and
-    renders the same feeds with this process's bodies."""
-    first = library(content)
-    assert first.cache is not None
-    first.cache.flush()
-    expected = {slug: first.body(a) for slug, a in first.catalog().by_slug.items()}
-    built: list[object] = []
-    real = state_module.build_catalog
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            state_module, "build_catalog", lambda *a, **k: built.append(1) or real(*a, **k)
-        )
-        second = library(content)
-        catalog = second.catalog()
-    assert built == []
-    assert [a.slug for a in catalog.articles] == slugs(first)
-    assert {slug: catalog.body(a) for slug, a in catalog.by_slug.items()} == expected
-    assert catalog.version == first.catalog().version
-
-
 def test_a_restart_after_a_release_time_or_an_author_edit_shows_them(content: Path) -> None:
-    """The cached catalog is as of its build: an article whose time came while the service
+    """A restart from the cache is as of now: an article whose time came while the service
     was down is published at once, and an author file edited meanwhile is read."""
     (content / "2025/zz-later.md").write_text(
         GOOD_ARTICLE.replace("2025-10-20 09:00", "2030-01-01 09:00"), encoding="utf-8"

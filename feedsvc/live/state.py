@@ -74,7 +74,6 @@ class Library:
         self._logged: set[Problem] = set()
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         self._catalog: Catalog | None = None
-        self._cached_catalog: Catalog | None = None  # what the cache's rules decided
         self._cold = True  # nothing came from a cache: write one soon
         self._failing = False  # the last refresh raised: the folder may be ahead of us
         with paused_collector(freeze=True):  # the first load lives as long as the process
@@ -87,7 +86,7 @@ class Library:
             self._reads, self._good = cached.reads, cached.good
             self._cold = not cached.reads
             if cached.rules is not None:  # decided already: only changes are decided again
-                self._rules, self._cached_catalog = cached.rules, cached.catalog
+                self._rules = cached.rules
                 # The authors the rules were decided with.
                 self._authors, self._kept_authors = current_authors(self._reads, self._good)
         self.refresh()
@@ -197,9 +196,7 @@ class Library:
             self.bodies.keep_only(self._digests(old))
         # Soon only after a cold load: a restart's few changes can wait.
         if self.cache and self.cache.writable and (reads or gone or self._cold):
-            snapshot = Snapshot(
-                dict(self._reads), dict(self._good), self._rules.copy(), self._catalog
-            )
+            snapshot = Snapshot(dict(self._reads), dict(self._good), self._rules.copy())
             self.cache.save(self._site, snapshot, soon=old is None and self._cold)
 
     def _next_catalog(
@@ -213,16 +210,6 @@ class Library:
         """The catalog after a change: the old one with new versions swapped in when nothing
         moves in its indexes (the common live edit: text, title, `updated`), else a new one."""
         old, accepted = self._catalog, self._rules.accepted
-        cached, self._cached_catalog = self._cached_catalog, None
-        if (
-            old is None
-            and cached is not None
-            and not (everything or previous)
-            and self._authors == authors_before
-        ):
-            # A restart that changed no decision: the catalog the cache's rules gave, as of
-            # its build (`catalog()` builds again if an article went live or expired since).
-            return replace(cached, body=self.body, changed=changed)
         if (
             old is not None
             and not everything

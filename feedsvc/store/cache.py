@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from feedsvc.catalog import Catalog
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import Rules
 from feedsvc.model import Article, Author, Site
@@ -33,7 +32,7 @@ from feedsvc.store.bodies import PRIVATE_FILE, GuardedBodies, private_folder
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 12
+FORMAT = 11
 SOON = 2.0  # seconds before a `soon` write starts
 
 
@@ -45,8 +44,6 @@ class Snapshot:
     reads: dict[str, FileRead]
     good: dict[str, Article | Author]  # path → the version last published
     rules: Rules | None = None
-    # The catalog built from them, so that a restart that finds no change builds none.
-    catalog: Catalog | None = None
 
 
 class ContentCache:
@@ -104,7 +101,7 @@ class ContentCache:
                 reads = data["reads"]
                 good = {p: v for p, r in reads.items() if (v := r.article or r.author)}
                 good.update(data["good"])
-                return Snapshot(reads, good, data["rules"], data["catalog"])
+                return Snapshot(reads, good, data["rules"])
             log.info("the content cache is for other settings; rebuilding it")
         except FileNotFoundError:
             pass
@@ -209,4 +206,4 @@ def _compact(snapshot: Snapshot) -> dict[str, Any]:
         for path, version in snapshot.good.items()
         if (read := reads.get(path)) is None or version is not (read.article or read.author)
     }
-    return {"reads": reads, "good": good, "rules": snapshot.rules, "catalog": snapshot.catalog}
+    return {"reads": reads, "good": good, "rules": snapshot.rules}
