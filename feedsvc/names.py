@@ -16,7 +16,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePosixPath
 
 EXTENSIONS = (".md", ".markdown")  # what an article or author file's name ends with
 BUNDLE_INDEX = "index"  # `<name>/index.md` is the article `<name>`; the rest its media
@@ -37,10 +36,10 @@ def is_content_name(name: str) -> bool:
 
 def stem(rel: str) -> str:
     """A file's name without its extension; a bundle's index is named by its folder."""
-    path = PurePosixPath(rel)
-    name = stem_of_file(path.name)
-    if name == BUNDLE_INDEX and path.parent.name:
-        return path.parent.name
+    folder, _, name = rel.rpartition("/")
+    name = stem_of_file(name)
+    if name == BUNDLE_INDEX and folder:
+        return folder.rpartition("/")[2]
     return name
 
 
@@ -70,10 +69,8 @@ def file_name(rel: str) -> FileName:
 
 def bundle_of(rel: str) -> str | None:
     """The folder of a page bundle whose index is `rel`, or None."""
-    path = PurePosixPath(rel)
-    if stem_of_file(path.name) == BUNDLE_INDEX and path.parent.name:
-        return str(path.parent)
-    return None
+    folder, _, name = rel.rpartition("/")
+    return folder if folder and stem_of_file(name) == BUNDLE_INDEX else None
 
 
 def stem_of_file(name: str) -> str:

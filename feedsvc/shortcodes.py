@@ -39,7 +39,7 @@ from feedsvc.names import link_slug
 from feedsvc.textpass import MAX_NOTES, Problem, TextPass
 from feedsvc.urls import Urls
 
-__all__ = ["MAX_NOTES", "Markup", "Problem", "Target", "expand", "scan"]
+__all__ = ["MAX_NOTES", "Markup", "Problem", "Target", "expand", "has_tags", "scan"]
 
 
 class Target(NamedTuple):
@@ -63,9 +63,15 @@ class Markup:
         return tuple(link.slug for link in self.links)
 
 
+def has_tags(body: str) -> bool:
+    """Whether a body may hold a tag: every delimiter starts `{%` or `{{` (a `{` alone,
+    in CSS or JSON shown as code, is none)."""
+    return "{" in body and ("{%" in body or "{{" in body)  # one scan for the usual body
+
+
 def scan(body: str) -> Markup:
     """The problems and link targets of a body's tags (lines count from 1)."""
-    if "{" not in body:
+    if not has_tags(body):
         return Markup((), ())
     run = _Expansion(_lines(body), Urls("/"))
     run.all()
@@ -75,7 +81,7 @@ def scan(body: str) -> Markup:
 def expand(body: str, site: str) -> str:
     """A body with its tags rendered as Markdown/HTML and the rest left out; `site` is
     the site's URL. A body without `{` is returned as it is."""
-    if "{" not in body:
+    if not has_tags(body):
         return body
     run = _Expansion(_lines(body), Urls(site))
     run.all()

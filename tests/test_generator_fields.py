@@ -458,3 +458,42 @@ def test_a_body_link_warning_goes_when_its_target_comes(write: WriteFile, conten
     write("news/harbour/index.md", BASE.replace("A Post", "Harbour") + "---\nText.\n")
     library.refresh()
     assert not any("'harbour'" in p.message for p in library.problems)
+
+
+def test_empty_stand_ins_give_way_and_an_empty_draft_leaves_published_false(
+    write: WriteFile, content: Path
+) -> None:
+    """An archetype's empty fields are as if absent: Hugo's `authors = []` gives way to the
+    site's author, an empty `date` to the file name's, and an empty `draft` to Jekyll's
+    `published: false`, so that post stays a draft."""
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "author: m-okafor\n", encoding="utf-8")
+    toml = '+++\ntitle = "Ferry Times"\nauthors = []\ndate = 2025-10-20\n+++\nBody.\n'
+    article, _ = loaded(write, content, "news/ferry-times.md", toml)
+    assert article.authors == ("m-okafor",)
+    dated = "---\ntitle: Dated\ndate:\n---\nBody.\n"
+    article, _ = loaded(write, content, "news/2025-10-21-dated.md", dated)
+    assert article.published.date().isoformat() == "2025-10-21"
+    hidden = "---\ntitle: Not Yet\ndate: 2025-10-20\ndraft:\npublished: false\n---\n"
+    article, _ = loaded(write, content, "news/not-yet.md", hidden)
+    assert article.draft
+
+
+def test_a_bundle_resource_edited_live_is_no_article(content: Path) -> None:
+    """The watcher names a file beside a bundle's index: it stays the bundle's, as a scan
+    has it; an index added to a folder turns the files beside it into its resources."""
+    put(content, "news/harbour/index.md", BASE + "---\nThe bundle.\n")
+    library = Library(content)
+    put(content, "news/harbour/notes.md", BASE.replace("A Post", "Notes") + "---\nNotes.\n")
+    library.refresh({"news/harbour/notes.md"})
+    assert [a.source for a in library.articles if a.source.startswith("news/harbour/")] == [
+        "news/harbour/index.md"
+    ]
+    put(content, "news/pier/plan.md", BASE.replace("A Post", "Plan") + "---\nA plan.\n")
+    library.refresh({"news/pier/plan.md"})
+    assert "news/pier/plan.md" in {a.source for a in library.articles}
+    put(content, "news/pier/index.md", BASE.replace("A Post", "The Pier") + "---\nPier.\n")
+    library.refresh({"news/pier/index.md"})
+    assert {a.source for a in library.articles if a.source.startswith("news/pier/")} == {
+        "news/pier/index.md"
+    }

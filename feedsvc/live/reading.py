@@ -19,6 +19,8 @@ from feedsvc.loading.discover import (
     Stamp,
     Unreadable,
     folder_times,
+    in_bundle,
+    is_bundle_index,
     is_folder,
     is_source,
     parents,
@@ -69,6 +71,11 @@ def changes(
     named = {p for p in paths if is_source(p)}
     wanted = {p: s for p in named if (s := stamp(root / p))}  # an event is news, same stamp or not
     gone = {p for p in named if p not in wanted and p in reads}
+    if any(is_bundle_index(p) and (p in gone or p not in reads) for p in wanted.keys() | gone):
+        # A bundle made or undone: the files beside its index change what they are.
+        return changes(root, reads, folders, None, reread_all=reread_all)
+    for path in [p for p in wanted if in_bundle(root, p)]:  # a bundle's resource, no article
+        del wanted[path]
     # The folders known, and those of the named files (new ones too): a deletion shows
     # only in its folder's time. A few stats, not a listing.
     around = {folder for path in named for folder in parents(path)}

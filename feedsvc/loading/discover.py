@@ -133,6 +133,24 @@ def _bundle_index(entries: list[os.DirEntry[str]]) -> list[os.DirEntry[str]]:
     return [e for e in entries if e.name in _INDEX_NAMES and not e.is_dir()]
 
 
+def is_bundle_index(rel: str) -> bool:
+    """Whether `rel` is the index of a page bundle: `index.md` in a folder below the top
+    one, other than `authors/`."""
+    folder, _, name = rel.rpartition("/")
+    return name in _INDEX_NAMES and bool(folder) and folder != AUTHORS_DIR
+
+
+def in_bundle(root: Path, rel: str) -> bool:
+    """Whether `rel` lies in a page bundle's folder (or below one), as a resource that
+    `scan` neither lists nor enters: a stat or two per folder above it."""
+    return any(
+        is_bundle_index(f"{folder}/{name}") and (root / folder / name).is_file()
+        for folder in parents(rel)[:-1]
+        for name in _INDEX_NAMES
+        if f"{folder}/{name}" != rel
+    )
+
+
 def is_source(rel: str) -> bool:
     """A path `scan` would list: a content file outside media/, with no part starting with
     '.' or '_' (whether it is a page bundle's resource only a scan can tell)."""

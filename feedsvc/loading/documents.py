@@ -231,7 +231,7 @@ def _article(
             "check both dates, or remove 'expiryDate'",
         )
     listed, own_draft = values.pop("published"), values.pop("draft")
-    draft = own_draft if "draft" in document.fields else listed is False
+    draft = own_draft if "draft" in reading.source else listed is False  # `draft` wins
     own_slug = values.pop("slug")
     slug = own_slug or name.slug
     aliases, alias_paths = values.pop("aliases")

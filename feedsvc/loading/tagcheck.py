@@ -31,8 +31,8 @@ class BodyTags:
 
 
 def check(rel: str, text: str, body: str) -> BodyTags:
-    """The tags of `body`, which ends the file's `text`; nothing to do without a '{'."""
-    if "{" not in body:
+    """The tags of `body`, which ends the file's `text`."""
+    if not shortcodes.has_tags(body):
         return BodyTags()
     found = shortcodes.scan(body)
     first = text.count("\n", 0, len(text) - len(body))  # lines before the body starts
