@@ -497,3 +497,14 @@ def test_a_bundle_resource_edited_live_is_no_article(content: Path) -> None:
     assert {a.source for a in library.articles if a.source.startswith("news/pier/")} == {
         "news/pier/index.md"
     }
+
+
+def test_an_author_file_named_before_names_were_kept_is_still_found(
+    write: WriteFile, content: Path
+) -> None:
+    """`authors/Jane_Doe.md` once had the slug `jane-doe`: articles that name it so still
+    find the author, now `Jane_Doe`."""
+    write("authors/Jane_Doe.md", "---\nname: J. Doe\n---\n")
+    text = "---\ntitle: A Post\nauthor: jane-doe\ndate: 2025-10-20\n---\n"
+    article, _ = loaded(write, content, "2025/zz-post.md", text)
+    assert article.authors == ("Jane_Doe",)

@@ -16,11 +16,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from feedsvc.loading.discover import AUTHORS_DIR
 from feedsvc.model import Article, Author, Problem, error
+from feedsvc.names import slugify
 
 
 def slug_key(slug: str) -> str:
     """A slug as references match it."""
     return slug.casefold()
+
+
+def old_slug_key(slug: str) -> str:
+    """The slug an author file's name gave before names were kept as they are
+    (`Jane_Doe.md` was `jane-doe`): references written then still find the author."""
+    return slug_key(slugify(slug))
 
 
 def name_key(name: str) -> str:
@@ -36,7 +43,8 @@ def reference_keys(reference: str) -> tuple[str, str]:
 def author_keys(slug: str, author: object) -> tuple[str, ...]:
     """The keys under which references find an author: its slug's, its name's."""
     name = getattr(author, "name", None)
-    return (slug_key(slug), name_key(name)) if isinstance(name, str) else (slug_key(slug),)
+    slugs = (slug_key(slug), old_slug_key(slug))
+    return (*slugs, name_key(name)) if isinstance(name, str) else slugs
 
 
 class AuthorIndex:
@@ -48,6 +56,8 @@ class AuthorIndex:
         self._named: dict[str, list[str]] = {}
         for slug in sorted(authors):
             self._folded.setdefault(slug_key(slug), slug)
+        for slug in sorted(authors):  # after every slug as it is: those win
+            self._folded.setdefault(old_slug_key(slug), slug)
             name = getattr(authors[slug], "name", None)
             if isinstance(name, str):
                 self._named.setdefault(name_key(name), []).append(slug)
