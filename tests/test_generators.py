@@ -25,7 +25,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
-from conftest import make_app
 from feedcheck import check_atom, check_rss
 from feedsvc.cli import main
 from feedsvc.urls import FORMATS, FeedKey
@@ -152,23 +151,12 @@ def site(request: pytest.FixtureRequest) -> Site:
 
 
 @pytest.fixture
-def folder(site: Site, tmp_path: Path) -> Path:
-    """A copy of the fixture's content folder."""
+def content(site: Site, tmp_path: Path) -> Path:
+    """A copy of the fixture's content folder, in place of the bundled articles (so the
+    shared `app` and `client` fixtures serve it)."""
     root = tmp_path / "content"
     shutil.copytree(FIXTURES / site.name, root)
     return root
-
-
-@pytest.fixture
-def app(folder: Path) -> Flask:
-    """The real application over the copy."""
-    return make_app(folder)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A test client for `app`."""
-    return app.test_client()
 
 
 def path_of(site: Site, url: str) -> str:
@@ -284,10 +272,10 @@ def answer(base: str, path: str) -> tuple[int, str | None]:
         connection.close()
 
 
-def test_old_urls_answer_301_over_http(site: Site, folder: Path) -> None:
+def test_old_urls_answer_301_over_http(site: Site, content: Path) -> None:
     """`redirect_from`, `permalink`, path `aliases` and the old dated name, through a real
     server; an unpublished article's old URLs stay 404."""
-    with gunicorn(folder) as base:
+    with gunicorn(content) as base:
         for path, slug in site.redirects.items():
             assert answer(base, path) == (301, site.base + f"articles/{slug}/"), path
         for path in site.gone:
@@ -306,10 +294,10 @@ def sections(output: str) -> dict[str, list[str]]:
     return found
 
 
-def test_check_reports_what_stops_or_changes_an_article(site: Site, folder: Path) -> None:
+def test_check_reports_what_stops_or_changes_an_article(site: Site, content: Path) -> None:
     """Errors by file, then warnings that change an article, then each unknown field on
     one line with its count; presentation fields say nothing; JSON keeps every one."""
-    result = CliRunner().invoke(main, ["check", "--content", str(folder)])
+    result = CliRunner().invoke(main, ["check", "--content", str(content)])
     assert result.exit_code == (1 if site.errors else 0), result.output
     found = sections(result.output)
     assert not found[""], result.output  # nothing before the first heading
@@ -324,7 +312,7 @@ def test_check_reports_what_stops_or_changes_an_article(site: Site, folder: Path
         assert line.startswith(f"  '{name}' in {count} files: "), line
     assert "unknown field" not in result.output
     report = json.loads(
-        CliRunner().invoke(main, ["check", "--json", "--content", str(folder)]).output
+        CliRunner().invoke(main, ["check", "--json", "--content", str(content)]).output
     )
     unknown = [p for p in report["problems"] if p["message"].startswith("unknown field")]
     assert len(unknown) == sum(site.unknown.values())
