@@ -93,16 +93,35 @@ def _echo_problems(problems: Iterable[Problem]) -> None:
     report = fold(problems)
     if report.errors:
         click.echo("Errors (not published until fixed):")
-        for problem in report.errors:
-            click.echo(problem.format())
+        click.echo("\n".join(_repeats_folded(report.errors)))
     if report.warnings:
         click.echo("Warnings (published, but not as written):")
-        for problem in report.warnings:
-            click.echo(problem.format())
+        click.echo("\n".join(_repeats_folded(report.warnings)))
     if report.unknown:
         click.echo("Unknown fields (ignored; the rest of each file is read):")
         for line in report.unknown_lines():
             click.echo(line)
+
+
+def _repeats_folded(problems: list[Problem]) -> list[str]:
+    """Each problem as it is formatted, but one said in the same words in more than
+    `FOLDED_PLACES` files (a site default author that does not exist, say) once, where
+    it first comes, with the first few places."""
+    same: dict[tuple[str, str, str], list[Problem]] = {}
+    for problem in problems:
+        same.setdefault((problem.severity, problem.message, problem.hint), []).append(problem)
+    lines = []
+    for problem in problems:
+        found = same[(problem.severity, problem.message, problem.hint)]
+        if len(found) <= FOLDED_PLACES:
+            lines.append(problem.format())
+        elif found[0] is problem:
+            places = ", ".join(f"{p.path}:{p.line}" for p in found[:FOLDED_PLACES])
+            more = f" and {len(found) - FOLDED_PLACES:,} more files"
+            lines.append(f"{places}{more}: {problem.severity}: {problem.message}")
+            if problem.hint:
+                lines.append(f"    fix: {problem.hint}")
+    return lines
 
 
 @dataclass(frozen=True)

@@ -129,3 +129,23 @@ def test_the_installed_command_runs(content: Path) -> None:
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert "0 errors, 0 warnings" in done.stdout
+
+
+def test_one_problem_in_many_files_is_said_once(write: WriteFile, content: Path) -> None:
+    """site.yaml's default `author` naming nobody stops every article that relies on it:
+    one line with the first places and the count, not one per file; JSON keeps them all."""
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "author: nobody\n", encoding="utf-8")
+    for n in range(5):
+        write(f"2025/zz-unsigned-{n}.md", f"---\ntitle: Unsigned {n}\ndate: 2025-10-20\n---\n")
+    output = CliRunner().invoke(main, ["check", "--content", str(content)]).output
+    assert output.count("unknown author 'nobody'") == 1
+    assert (
+        "2025/zz-unsigned-0.md:1, 2025/zz-unsigned-1.md:1, 2025/zz-unsigned-2.md:1 and 2 more "
+        "files: error: unknown author 'nobody'\n    fix: "
+    ) in output
+    assert output.splitlines()[-1].endswith("5 errors, 0 warnings")
+    report = json.loads(
+        CliRunner().invoke(main, ["check", "--json", "--content", str(content)]).output
+    )
+    assert sum("'nobody'" in p["message"] for p in report["problems"]) == 5
