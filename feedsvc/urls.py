@@ -83,6 +83,12 @@ def parse_feed_path(path: str) -> FeedKey | None:
     return None  # pragma: no cover - one group always matches
 
 
+def is_relative(link: str) -> bool:
+    """A link that is neither a path of the site nor has a scheme (`cover.png`): in a
+    page bundle, a file beside its index."""
+    return not link.startswith("/") and ":" not in link
+
+
 def site_path(link: str) -> str:
     """A path of the site as written in content (`redirect_from`, `permalink`, Hugo's
     `aliases`) or requested, in the one form both are compared in.

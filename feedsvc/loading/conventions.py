@@ -16,7 +16,7 @@ from feedsvc.loading.fields import FieldError, excerpt, link, slug, text, text_l
 from feedsvc.loading.table import Reading
 from feedsvc.model import RelatedLink
 from feedsvc.names import bundle_of, file_name
-from feedsvc.urls import ARTICLE, KINDS, MEDIA, STATIC, parse_feed_path, site_path
+from feedsvc.urls import ARTICLE, KINDS, MEDIA, STATIC, is_relative, parse_feed_path, site_path
 
 # Fields that only say how a generator lays a page out: nothing a feed has, so they
 # are skipped without a word. A closed list; any other field is a warning. Not here,
@@ -142,6 +142,6 @@ def image(value: object, name: str, reading: Reading) -> str:
             raise FieldError(f"'{name}' is an empty list", f"name an image, or remove '{name}'")
         value = value[0]
     found = text(value, name)
-    if bundle_of(reading.rel) and not found.startswith("/") and ":" not in found:
+    if bundle_of(reading.rel) and is_relative(found):
         return found  # made a path below the article's once its slug is known
     return link(found, name)

@@ -34,7 +34,7 @@ from feedsvc.loading.frontmatter import Document, FrontMatterError, parse
 from feedsvc.loading.table import FILE_DATE, SITE_AUTHOR, Field, Reading, plain, read_fields
 from feedsvc.model import Article, Author, Problem, Site, error, quick_pickle
 from feedsvc.names import FileName, bundle_of, file_name, slugify, stem_of_file
-from feedsvc.urls import ARTICLE
+from feedsvc.urls import ARTICLE, is_relative
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def _article(
             redirects[path] = None
             lines.setdefault(path, document.line(field))  # for a collision's message
     image = values.pop("image")
-    if image is not None and not image.startswith("/") and ":" not in image:
+    if image is not None and is_relative(image):
         image = posixpath.normpath("/" + ARTICLE.format(slug) + image)  # a bundle's file
     article = Article(
         slug=slug,
