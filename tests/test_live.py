@@ -23,11 +23,11 @@ from watchfiles import Change
 from conftest import GOOD_ARTICLE, SAMPLE, WriteFile
 from feedsvc.feeds import every_feed
 from feedsvc.http.serving import FeedResponses
-from feedsvc.live import Library, Watcher, reading, watcher
+from feedsvc.live import Library, Watcher, reading, state, watcher
 from feedsvc.loading import documents
 from feedsvc.loading.discover import folders
 from feedsvc.loading.rules import KEPT
-from feedsvc.runtime import paused_collector
+from feedsvc.runtime import Child, paused_collector
 from feedsvc.store.cache import ContentCache, Snapshot
 
 
@@ -123,23 +123,32 @@ def test_unchanged_content_costs_nothing(content: Path) -> None:
     assert lib.catalog() is catalog
 
 
+@pytest.mark.parametrize("listed_by", ["this process", "a child"])
 def test_restart_reads_only_changed_files(
-    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch
+    write: WriteFile, content: Path, monkeypatch: pytest.MonkeyPatch, listed_by: str
 ) -> None:
-    """With a cache, a restart re-reads only what changed since; the cache is in its own folder."""
+    """With a cache, a restart re-reads only what changed since (a large cache is read
+    while a child lists the folder); the cache is in its own folder."""
     first = library(content)
     assert first.cache is not None
     first.cache.flush()
     write("2025/zz-new.md", GOOD_ARTICLE)
+    (content / "2025/john-bolton-indicted.md").unlink()
     read: list[str] = []
     real = documents.read_file
     monkeypatch.setattr(
         reading, "read_file", lambda root, rel, *a: read.append(rel) or real(root, rel, *a)
     )
+    children: list[object] = []
+    if listed_by == "a child":
+        monkeypatch.setattr(state, "PARALLEL_SCAN_BYTES", 0)
+        monkeypatch.setattr(state, "Child", lambda work: children.append(work) or Child(work))
     second = library(content)
+    assert len(children) == (listed_by == "a child")
     assert read == ["2025/zz-new.md"]
     assert "zz-new" not in slugs(first)
-    assert sorted(slugs(second)) == sorted([*slugs(first), "zz-new"])
+    expected = {*slugs(first), "zz-new"} - {"john-bolton-indicted"}
+    assert sorted(slugs(second)) == sorted(expected)
     assert not any(p.name.endswith(".pickle") for p in content.rglob("*"))
 
 

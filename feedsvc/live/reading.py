@@ -17,6 +17,7 @@ from pathlib import Path
 from feedsvc.catalog import NO_FILE_TIME
 from feedsvc.loading.discover import (
     Stamp,
+    Tree,
     Unreadable,
     folder_times,
     in_bundle,
@@ -49,11 +50,13 @@ def changes(
     paths: Iterable[str] | None,
     *,
     reread_all: bool,
+    scanned: Tree | None = None,
 ) -> tuple[dict[str, Stamp], set[str], dict[str, int]]:
     """What to read (path → stamp) and what is gone since `reads`, with every folder's time:
-    for `paths` (the watcher names them), or by a scan for changed stamps."""
+    for `paths` (the watcher names them), or by a scan for changed stamps (`scanned`, if
+    one was just made)."""
     if paths is None:
-        stamps, times = scan_tree(root)
+        stamps, times = scanned or scan_tree(root)
         # A folder that cannot be listed hides its files; they are not gone (and keep
         # their last version), as a folder that can be listed again shows.
         hidden = [path for path in stamps if is_folder(path)]

@@ -22,18 +22,24 @@ from feedsvc.live.reading import body_of, changes, newest_time, read_files, same
 from feedsvc.live.versions import current_authors, published
 from feedsvc.loading.discover import (
     SITE_FILE,
+    Tree,
     is_author_file,
+    scan_tree,
     stamp,
 )
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import Candidates, Rules
 from feedsvc.loading.site import SiteError, read_site
 from feedsvc.model import Article, Author, Problem, Site
-from feedsvc.runtime import paused_collector
+from feedsvc.runtime import Child, paused_collector
 from feedsvc.store.bodies import Bodies, MemoryBodies
 from feedsvc.store.cache import ContentCache, Snapshot
 
 log = logging.getLogger(__name__)
+
+# A cache this large (about 2,500 files) is read while a child process lists the folder:
+# at 100,000 files each takes about half a second, and they need different cores.
+PARALLEL_SCAN_BYTES = 1 << 20
 
 
 def utc_now() -> datetime:
@@ -81,27 +87,35 @@ class Library:
 
     def _first_load(self, cache: ContentCache | None) -> None:
         """What a previous run cached, if anything, then whatever changed since."""
-        if cache:
-            cached = cache.load(self._site)
-            self._reads, self._good = cached.reads, cached.good
-            self._cold = not cached.reads
-            if cached.rules is not None:  # decided already: only changes are decided again
-                self._rules = cached.rules
-                # The authors the rules were decided with.
-                self._authors, self._kept_authors = current_authors(self._reads, self._good)
-        self.refresh()
+        scanning = None  # a large cache is read while a child lists the folder
+        if cache and cache.size >= PARALLEL_SCAN_BYTES:
+            scanning = Child(lambda: scan_tree(self.root))
+        try:
+            if cache:
+                cached = cache.load(self._site)
+                self._reads, self._good = cached.reads, cached.good
+                self._cold = not cached.reads
+                if cached.rules is not None:  # decided already: only changes are decided again
+                    self._rules = cached.rules
+                    # The authors the rules were decided with.
+                    self._authors, self._kept_authors = current_authors(self._reads, self._good)
+            self.refresh(scanned=scanning.result() if scanning else None)
+        finally:
+            if scanning:  # an error came first
+                scanning.cancel()
 
     # --- reading -----------------------------------------------------------------------
 
-    def refresh(self, paths: Iterable[str] | None = None) -> bool:
-        """Re-read `paths` (the watcher saw them change), or scan for changed stamps.
+    def refresh(self, paths: Iterable[str] | None = None, *, scanned: Tree | None = None) -> bool:
+        """Re-read `paths` (the watcher saw them change), or scan for changed stamps (or take
+        `scanned`, a scan of the folder just made).
 
         Returns True when the content changed and a new catalog was swapped in. A
         refresh that raises leaves the last catalog served and the library `failing`
         (one file never does: its problem is its own) until one succeeds.
         """
         try:
-            changed = self._refresh(paths)
+            changed = self._refresh(paths, scanned)
         except Exception:
             self._failing = True
             raise
@@ -113,13 +127,18 @@ class Library:
         """Whether the last refresh failed, so changes in the folder may not be served."""
         return self._failing
 
-    def _refresh(self, paths: Iterable[str] | None) -> bool:
+    def _refresh(self, paths: Iterable[str] | None, scanned: Tree | None) -> bool:
         """`refresh`, under the lock."""
         with self._lock, paused_collector():
             reread_all = self._reload_site()
             named = None if reread_all else paths
             wanted_stamps, gone, self._folders = changes(
-                self.root, self._reads, self._folders, named, reread_all=reread_all
+                self.root,
+                self._reads,
+                self._folders,
+                named,
+                reread_all=reread_all,
+                scanned=scanned,
             )
             reads = read_files(self.root, self._site, wanted_stamps, self.bodies)
             if not reread_all:

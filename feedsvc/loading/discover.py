@@ -26,6 +26,7 @@ MAX_FILE_SIZE = 1_048_576  # bytes: the default of site.yaml's `max_file_size` (
 
 Stamp = tuple[int, int]  # (mtime in ns, size): a file is re-read only when this changes
 UNKNOWN: Stamp = (0, -1)  # a file that is there but cannot be stat'ed: read it to say why
+Tree = tuple[dict[str, Stamp], dict[str, int]]  # what `scan_tree` finds: stamps, folder times
 
 # Errors that mean "not there": anything else (EACCES, EIO…) is a problem to report.
 _ABSENT = (errno.ENOENT, errno.ENOTDIR)
@@ -43,7 +44,7 @@ def scan(root: Path) -> dict[str, Stamp]:
     return scan_tree(root)[0]
 
 
-def scan_tree(root: Path) -> tuple[dict[str, Stamp], dict[str, int]]:
+def scan_tree(root: Path) -> Tree:
     """`scan`, and the modification time (ns) of every folder it enters, named as by
     `folders`.
 

@@ -76,6 +76,14 @@ class ContentCache:
         failed = self.refused or self.bodies.failed or self._write_failed
         return "failed" if failed else "ok"
 
+    @property
+    def size(self) -> int:
+        """The size of the cache file in bytes (0 if there is none)."""
+        try:
+            return 0 if self.refused else self.path.stat().st_size
+        except OSError:
+            return 0
+
     def after_fork(self) -> None:
         """In a forked worker: the parent, which loaded before forking and watches too,
         keeps the cache written; workers writing the same state again would only spend
