@@ -31,8 +31,10 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,9 +61,11 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         return error.code, dict(error.headers), b""
 
 
-def wait_until_served(url: str, process: subprocess.Popen[bytes], timeout: float = 300) -> float:
-    """Seconds until `url` answers 200 (from when this is called)."""
-    start = time.monotonic()
+def wait_until_served(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 300, since: float | None = None
+) -> float:
+    """Seconds until `url` answers 200, from `since` (a monotonic time) or from now."""
+    start = time.monotonic() if since is None else since
     while time.monotonic() - start < timeout:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
@@ -153,6 +157,14 @@ def wrk(url: str, duration: int, header: str | None = None) -> Load:
     return max((_wrk(url, duration, header) for _ in range(3)), key=lambda load: load.rps)
 
 
+def in_turn(plain: Callable[[], Load], variant: Callable[[], Load]) -> tuple[Load, Load]:
+    """The best of three runs of each of two loads, run in turn (plain, variant, plain…),
+    so that both see the same spell of a shared machine."""
+    runs = [(plain(), variant()) for _ in range(3)]
+    plains, variants = zip(*runs, strict=True)
+    return max(plains, key=lambda load: load.rps), max(variants, key=lambda load: load.rps)
+
+
 def _wrk(url: str, duration: int, header: str | None) -> Load:
     """One wrk run, parsed."""
     command = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", url]
@@ -214,8 +226,9 @@ class Row:
     loads: dict[str, Load] = field(default_factory=dict)
 
 
-def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
-    """Every figure for one corpus size."""
+def measure(articles: int, authors: int, work: Path, duration: int, starts: int) -> Row:
+    """Every figure for one corpus size: starts, first renders and the edit latencies are
+    medians (of `starts` cold and warm starts), loads the best of three."""
     row = Row(f"{articles:,} / {authors:,}")
     corpus = write_corpus(work / "articles", articles, authors)
     time.sleep(2.5)  # files younger than 2 s are read again by the next scan, by design
@@ -224,33 +237,51 @@ def measure(articles: int, authors: int, work: Path, duration: int) -> Row:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
 
-    server = feedsvc(corpus, port, env)
-    row.cold_s = wait_until_served(base + "/rss.xml", server.process)
-    wait_for_cache(cache / "content.pickle")
-    server.stop()
-    # The cold start wrote hundreds of MB of bodies: flushed first, the restart is timed
-    # on its own and not on the disk writing the previous run's pages meanwhile.
-    os.sync()
-    time.sleep(1)
-
-    start = time.monotonic()
-    server = feedsvc(corpus, port, env)
-    wait_until_served(base + "/rss.xml", server.process)
-    row.warm_s = time.monotonic() - start
-    try:
+    site_feed = base + "/rss.xml"
+    colds, warms, renders = [], [], []
+    while True:
+        shutil.rmtree(cache, ignore_errors=True)
+        start = time.monotonic()
+        server = feedsvc(corpus, port, env)
+        colds.append(wait_until_served(site_feed, server.process, since=start))
+        wait_for_cache(cache / "content.pickle")
+        server.stop()
+        # The cold start wrote hundreds of MB of bodies: flushed first, the restart is
+        # timed on its own and not on the disk writing the previous run's pages meanwhile.
+        os.sync()
+        time.sleep(1)
+        start = time.monotonic()
+        server = feedsvc(corpus, port, env)
+        warms.append(wait_until_served(site_feed, server.process, since=start))
         start = time.monotonic()
         status, _, _ = get(base + f"/authors/w{min(7, authors - 1):04d}/rss.xml")
+        renders.append((time.monotonic() - start) * 1000)
+        if status != 200 or len(warms) == starts:
+            break
+        server.stop()
+    row.cold_s, row.warm_s = statistics.median(colds), statistics.median(warms)
+    row.render_ms = statistics.median(renders)
+    try:
         assert status == 200
-        row.render_ms = (time.monotonic() - start) * 1000
         # Load first: an edit makes the cache be written again 30 s later, which
         # would take CPU from the load test.
-        row.loads.update(load_200_and_304("feedsvc", base + "/rss.xml", duration))
-        with Crowd(port, idle=CROWD[0], slow=CROWD[1]):
-            row.loads["feedsvc 200, crowd"] = wrk(base + "/rss.xml", duration)
-        for rate in EDIT_RATES:
-            row.loads[f"feedsvc 200, {rate} edits/s"] = load_with_edits(
-                corpus, articles, base + "/rss.xml", duration, rate
+        row.loads.update(load_200_and_304("feedsvc", site_feed, duration))
+
+        # Each of these is measured in turn with the same load without it, so that the
+        # ratio compares runs minutes apart on a shared machine as little as possible.
+        def crowded() -> Load:
+            with Crowd(port, idle=CROWD[0], slow=CROWD[1]):
+                return _wrk(site_feed, duration, None)
+
+        alongside = {"crowd": crowded} | {
+            f"{rate} edits/s": partial(load_with_edits, corpus, articles, site_feed, duration, rate)
+            for rate in EDIT_RATES
+        }
+        for name, loaded in alongside.items():
+            plain, row.loads[f"feedsvc 200, {name}"] = in_turn(
+                partial(_wrk, site_feed, duration, None), loaded
             )
+            row.loads[f"feedsvc 200, beside {name}"] = plain
         row.after_edit_ms = statistics.median(
             first_request_after_edit(corpus, articles, base, n) for n in range(5)
         )
@@ -356,7 +387,8 @@ def first_request_after_edit(corpus: Path, articles: int, base: str, n: int) -> 
 
 
 def load_with_edits(corpus: Path, articles: int, url: str, duration: int, rate: int) -> Load:
-    """The site feed under wrk while the newest article is saved `rate` times a second."""
+    """The site feed under one wrk run while the newest article is saved `rate` times a
+    second."""
     stop = threading.Event()
 
     def edit() -> None:
@@ -368,7 +400,7 @@ def load_with_edits(corpus: Path, articles: int, url: str, duration: int, rate: 
     editor = threading.Thread(target=edit, daemon=True)
     editor.start()
     try:
-        return wrk(url, duration)
+        return _wrk(url, duration, None)
     finally:
         stop.set()
         editor.join()
@@ -474,9 +506,9 @@ def table_row(row: Row) -> str:
         f"| {row.size} | {row.cold_s:.2f} s | {row.warm_s:.2f} s | {row.rss_mb:.0f} MB "
         f"| {row.edit_s:.2f} s | {row.add_s:.2f} / {row.delete_s:.2f} s | {row.render_ms:.0f} ms "
         f"| {row.after_edit_ms:.0f} ms | {cell(row, 'feedsvc 200', 'nginx 200')} "
-        f"| {cell(row, 'feedsvc 200, 1 edits/s', 'feedsvc 200')} "
-        f"| {cell(row, 'feedsvc 200, 10 edits/s', 'feedsvc 200')} "
-        f"| {cell(row, 'feedsvc 200, crowd', 'feedsvc 200')} "
+        f"| {cell(row, 'feedsvc 200, 1 edits/s', 'feedsvc 200, beside 1 edits/s')} "
+        f"| {cell(row, 'feedsvc 200, 10 edits/s', 'feedsvc 200, beside 10 edits/s')} "
+        f"| {cell(row, 'feedsvc 200, crowd', 'feedsvc 200, beside crowd')} "
         f"| {cell(row, 'feedsvc 304', 'nginx 304')} "
         f"| {cell(row, 'nginx 200')} | {cell(row, 'nginx 304')} "
         f"| {cell(row, 'flask view 200', 'nginx 200')} "
@@ -493,6 +525,9 @@ def main() -> None:
         help="comma-separated ARTICLES:AUTHORS (default: %(default)s)",
     )
     parser.add_argument("--duration", type=int, default=3, help="seconds of load per wrk run")
+    parser.add_argument(
+        "--starts", type=int, default=3, help="cold and warm starts per size (median)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
@@ -505,7 +540,7 @@ def main() -> None:
         for spec in args.sizes.split(","):
             articles, authors = (int(x) for x in spec.split(":"))
             print(f"measuring {articles:,} articles by {authors:,} authors…", file=sys.stderr)
-            row = measure(articles, authors, work / str(articles), args.duration)
+            row = measure(articles, authors, work / str(articles), args.duration, args.starts)
             print(table_row(row), flush=True)  # each size as soon as it is measured
     finally:
         if not args.keep:

@@ -12,7 +12,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 def test_bench_prints_its_table() -> None:
     """bench/run.py runs end to end on a small corpus and prints one row per size."""
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--sizes", "60:6", "--duration", "1"],
+        [sys.executable, str(BENCH), "--sizes", "60:6", "--duration", "1", "--starts", "2"],
         capture_output=True,
         text=True,
         timeout=300,
