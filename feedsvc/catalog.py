@@ -120,6 +120,21 @@ def placement(article: Article) -> tuple[object, ...]:
     )
 
 
+def swapped_in(
+    previous: Mapping[str, Article | None], accepted: Mapping[str, Article]
+) -> dict[str, Article] | None:
+    """The versions a change published, by slug, if all it did was swap versions in place
+    (the common live edit: text, title, `updated`): each file was published before and
+    after, and its place in the order and indexes is the same. None if it did more."""
+    swapped = {}
+    for path, before in previous.items():
+        after = accepted.get(path)
+        if before is None or after is None or placement(before) != placement(after):
+            return None
+        swapped[after.slug] = after
+    return swapped
+
+
 def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
     """Newest publication first; the slug breaks ties so the order never varies.
 

@@ -17,19 +17,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsvc.catalog import Catalog, build_catalog, placement
+from feedsvc.catalog import Catalog, build_catalog, swapped_in
 from feedsvc.live.reading import body_of, changes, newest_time, read_files, same
+from feedsvc.live.sitefile import SiteFile
 from feedsvc.live.versions import current_authors, published
 from feedsvc.loading.discover import (
-    SITE_FILE,
     Tree,
     is_author_file,
     scan_tree,
-    stamp,
 )
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import Candidates, Rules
-from feedsvc.loading.site import SiteError, read_site
 from feedsvc.model import Article, Author, Problem, Site
 from feedsvc.runtime import Child, paused_collector
 from feedsvc.store.bodies import Bodies, MemoryBodies
@@ -64,12 +62,7 @@ class Library:
         self.cache = cache
         # One refresh at a time; readers never wait. Re-entrant: a refresh may fork.
         self._lock = threading.RLock()
-        first = read_site(root, base_url)
-        if first.site is None:  # no url, no service
-            raise SiteError(first.problems)
-        self._site: Site = first.site
-        self._site_problems = first.problems
-        self._site_stamp = stamp(root / SITE_FILE)
+        self._settings = SiteFile(root, base_url)
         self._reads: dict[str, FileRead] = {}
         self._folders: dict[str, int] = {}  # every folder scan enters → its mtime in ns
         self._good: dict[str, Article | Author] = {}  # path → the version last published
@@ -92,7 +85,7 @@ class Library:
             scanning = Child(lambda: scan_tree(self.root))
         try:
             if cache:
-                cached = cache.load(self._site)
+                cached = cache.load(self._settings.site)
                 self._reads, self._good = cached.reads, cached.good
                 self._cold = not cached.reads
                 if cached.rules is not None:  # decided already: only changes are decided again
@@ -130,7 +123,7 @@ class Library:
     def _refresh(self, paths: Iterable[str] | None, scanned: Tree | None) -> bool:
         """`refresh`, under the lock."""
         with self._lock, paused_collector():
-            reread_all = self._reload_site()
+            reread_all = self._settings.reload()
             named = None if reread_all else paths
             wanted_stamps, gone, self._folders = changes(
                 self.root,
@@ -140,7 +133,7 @@ class Library:
                 reread_all=reread_all,
                 scanned=scanned,
             )
-            reads = read_files(self.root, self._site, wanted_stamps, self.bodies)
+            reads = read_files(self.root, self._settings.site, wanted_stamps, self.bodies)
             if not reread_all:
                 for path, read in list(reads.items()):
                     if same(self._reads.get(path), read):  # saved again, or touched
@@ -158,7 +151,7 @@ class Library:
 
     def _changed(self) -> datetime:
         """The newest file time in the content folder (`Catalog.changed`)."""
-        return newest_time(self._reads.values(), self._site_stamp, self._folders)
+        return newest_time(self._reads.values(), self._settings.stamp, self._folders)
 
     def _redate(self) -> None:
         """Only file times moved (a file saved unchanged, a broken site.yaml, a file that is
@@ -170,7 +163,7 @@ class Library:
 
     def body(self, article: Article) -> str:
         """An article's Markdown."""
-        return body_of(self.root, article, self.bodies, self._site.max_file_size)
+        return body_of(self.root, article, self.bodies, self._settings.site.max_file_size)
 
     # --- applying a change ---------------------------------------------------------------
 
@@ -216,7 +209,7 @@ class Library:
         # Soon only after a cold load: a restart's few changes can wait.
         if self.cache and self.cache.writable and (reads or gone or self._cold):
             snapshot = Snapshot(dict(self._reads), dict(self._good), self._rules.copy())
-            self.cache.save(self._site, snapshot, soon=old is None and self._cold)
+            self.cache.save(self._settings.site, snapshot, soon=old is None and self._cold)
 
     def _next_catalog(
         self,
@@ -226,25 +219,20 @@ class Library:
         everything: bool,
         changed: datetime,
     ) -> Catalog:
-        """The catalog after a change: the old one with new versions swapped in when nothing
-        moves in its indexes (the common live edit: text, title, `updated`), else a new one."""
-        old, accepted = self._catalog, self._rules.accepted
-        if (
-            old is not None
-            and not everything
-            and self._authors == authors_before
-            and all(
-                (before := previous[path]) is not None
-                and (after := accepted.get(path)) is not None
-                and placement(before) == placement(after)
-                for path in previous
-            )
-        ):
-            return old.with_new_versions(
-                {a.slug: a for p in previous if (a := accepted.get(p))}, changed=changed
-            )
+        """The catalog after a change: the old one with the new versions swapped in when
+        that is all the change did (`catalog.swapped_in`), else a new one."""
+        old = self._catalog
+        if old is not None and not everything and self._authors == authors_before:
+            versions = swapped_in(previous, self._rules.accepted)
+            if versions is not None:
+                return old.with_new_versions(versions, changed=changed)
+        return self._build(self.clock(), changed)
+
+    def _build(self, now: datetime, changed: datetime) -> Catalog:
+        """A catalog of the versions published, as the public sees them at `now`."""
+        accepted = self._rules.accepted.values()
         return build_catalog(
-            self._site, self._authors, accepted.values(), self.clock(), self.body, changed=changed
+            self._settings.site, self._authors, accepted, now, self.body, changed=changed
         )
 
     def _line(self, path: str, name: str) -> int:
@@ -260,27 +248,6 @@ class Library:
             digests.update(a.digest for a in (*old.articles, *old.drafts, *old.scheduled))
         return digests
 
-    def _reload_site(self) -> bool:
-        """Re-read site.yaml if it changed; True if the settings differ (re-read everything).
-
-        A site.yaml with errors keeps the last good settings in force.
-        """
-        found = stamp(self.root / SITE_FILE)
-        if found == self._site_stamp:
-            return False
-        self._site_stamp = found
-        read = read_site(self.root, self.base_url)
-        self._site_problems = read.problems
-        self._problems = None
-        if not read.clean or read.site is None:
-            for problem in read.problems:
-                log.warning("%s", problem.format())
-            return False
-        if read.site == self._site:
-            return False
-        self._site = read.site
-        return True
-
     def _log(self, problems: Iterable[Problem]) -> None:
         """Log each problem once, not again on every refresh while it lasts."""
         current = set(problems)
@@ -293,7 +260,7 @@ class Library:
     @property
     def site(self) -> Site:
         """The settings in force."""
-        return self._site
+        return self._settings.site
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -302,8 +269,8 @@ class Library:
             found = [p for read in self._reads.values() for p in read.problems]
             found += self._rules.problems
             found += self._kept_authors
-            self._problems = self._site_problems + tuple(sorted(found))
-        return self._problems
+            self._problems = tuple(sorted(found))
+        return self._settings.problems + self._problems
 
     @property
     def articles(self) -> tuple[Article, ...]:
@@ -323,14 +290,8 @@ class Library:
         if catalog.next_release is not None and now >= catalog.next_release:
             with self._lock:  # a scheduled article's time has come: build once, after any refresh
                 if self._catalog is catalog:
-                    self._catalog = build_catalog(
-                        self._site,
-                        self._authors,
-                        self._rules.accepted.values(),
-                        now,
-                        self.body,
-                        changed=catalog.changed,  # no file changed: only the time passed
-                    )
+                    # No file changed: only the time passed.
+                    self._catalog = self._build(now, catalog.changed)
                 current = self._catalog
             assert current is not None
             catalog = current
