@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,8 @@ from feedsvc.catalog import Catalog, build_catalog
 from feedsvc.live import utc_now
 from feedsvc.loading import load
 from feedsvc.loading.site import SiteError
-from feedsvc.model import Problem, Severity
+from feedsvc.model import Severity
+from feedsvc.report import echo_problems, plural, problems_json
 from feedsvc.settings import Settings, SettingsError
 
 MASTER_SETTLE = 5.0  # seconds without changes before gunicorn's master re-reads them
@@ -46,9 +44,9 @@ def check(content: Path, as_json: bool) -> None:
         loaded = load(content)
     except SiteError as error:
         if as_json:
-            _echo_json({"site_usable": False, "problems": _problems_json(error.problems)})
+            _echo_json({"site_usable": False, "problems": problems_json(error.problems)})
         else:
-            _echo_problems(error.problems)
+            echo_problems(error.problems)
             click.echo("The site cannot be served until site.yaml is fixed.")
         raise SystemExit(1) from None
     catalog = build_catalog(loaded.site, loaded.authors, loaded.articles, utc_now(), loaded.body)
@@ -65,7 +63,7 @@ def check(content: Path, as_json: bool) -> None:
         _echo_json(
             {
                 "site_usable": True,
-                "problems": _problems_json(loaded.problems),
+                "problems": problems_json(loaded.problems),
                 "drafts": [a.source for a in catalog.drafts],
                 "scheduled": [
                     {"path": a.source, "published": a.published.isoformat()}
@@ -75,132 +73,15 @@ def check(content: Path, as_json: bool) -> None:
             }
         )
     else:
-        _echo_problems(loaded.problems)
+        echo_problems(loaded.problems)
         _list_unpublished(catalog)
         click.echo(
-            f"{len(catalog.articles)} published, {_plural(len(catalog.drafts), 'draft')}, "
-            f"{len(catalog.scheduled)} scheduled, {_plural(len(catalog.authors), 'author')}; "
-            f"{_plural(counts[Severity.ERROR], 'error')}, "
-            f"{_plural(counts[Severity.WARNING], 'warning')}"
+            f"{len(catalog.articles)} published, {plural(len(catalog.drafts), 'draft')}, "
+            f"{len(catalog.scheduled)} scheduled, {plural(len(catalog.authors), 'author')}; "
+            f"{plural(counts[Severity.ERROR], 'error')}, "
+            f"{plural(counts[Severity.WARNING], 'warning')}"
         )
     raise SystemExit(1 if counts[Severity.ERROR] else 0)
-
-
-def _echo_problems(problems: Iterable[Problem]) -> None:
-    """Problems grouped for a person: errors by file, then the warnings that change an
-    article, then unknown fields folded into one line per field name (a site copied
-    from another generator has hundreds, which would drown the rest)."""
-    report = fold(problems)
-    if report.errors:
-        click.echo("Errors (not published until fixed):")
-        click.echo("\n".join(_repeats_folded(report.errors)))
-    if report.warnings:
-        click.echo("Warnings (published, but not as written):")
-        click.echo("\n".join(_repeats_folded(report.warnings)))
-    if report.unknown:
-        click.echo("Unknown fields (ignored; the rest of each file is read):")
-        for line in report.unknown_lines():
-            click.echo(line)
-
-
-def _repeats_folded(problems: list[Problem]) -> list[str]:
-    """Each problem as it is formatted, but one said in the same words in more than
-    `FOLDED_PLACES` files (a site default author that does not exist, say) once, where
-    it first comes, with the first few places."""
-    same: dict[tuple[str, str, str], list[Problem]] = {}
-    for problem in problems:
-        same.setdefault((problem.severity, problem.message, problem.hint), []).append(problem)
-    lines = []
-    for problem in problems:
-        found = same[(problem.severity, problem.message, problem.hint)]
-        if len(found) <= FOLDED_PLACES:
-            lines.append(problem.format())
-        elif found[0] is problem:
-            places = ", ".join(f"{p.path}:{p.line}" for p in found[:FOLDED_PLACES])
-            more = f" and {len(found) - FOLDED_PLACES:,} more files"
-            lines.append(f"{places}{more}: {problem.severity}: {problem.message}")
-            if problem.hint:
-                lines.append(f"    fix: {problem.hint}")
-    return lines
-
-
-@dataclass(frozen=True)
-class Folded:
-    """Problems as `check` shows them: errors and warnings in file order, unknown fields
-    by name (a name of None: the fields past the ones a file warns of one by one)."""
-
-    errors: list[Problem]
-    warnings: list[Problem]
-    unknown: dict[str | None, list[Problem]]
-
-    def unknown_lines(self) -> list[str]:
-        """One line per unknown field name, the most frequent first, then by name; the
-        first few places, and the fix when every file shares it."""
-        lines = []
-        order = sorted(
-            self.unknown.items(), key=lambda kv: (kv[0] is None, -len(kv[1]), kv[0] or "")
-        )
-        for name, found in order:
-            files = len({p.path for p in found})
-            places = ", ".join(f"{p.path}:{p.line}" for p in found[:FOLDED_PLACES])
-            if len(found) > FOLDED_PLACES:
-                places += f" and {len(found) - FOLDED_PLACES:,} more"
-            if name is None:
-                more = sum(_count_of(p.message) for p in found)
-                lines.append(
-                    f"  {more:,} more unknown fields in {_plural(files, 'file')}: {places}"
-                )
-                continue
-            lines.append(f"  '{name}' in {_plural(files, 'file')}: {places}")
-            hints = {p.hint for p in found}
-            if len(hints) == 1 and (hint := hints.pop()).startswith("did you mean"):
-                lines.append(f"    fix: {hint}")
-        return lines
-
-
-FOLDED_PLACES = 3  # places shown on a folded unknown field's line
-_UNKNOWN = re.compile(r"^unknown field '(?P<name>.*)'$")
-_MORE_UNKNOWN = re.compile(r"^(?P<count>[\d,]+) more unknown fields$")
-
-
-def fold(problems: Iterable[Problem]) -> Folded:
-    """Sort problems (by file and line) into errors, warnings and unknown fields by name."""
-    folded = Folded([], [], {})
-    for problem in sorted(problems, key=_order):
-        if problem.severity is Severity.ERROR:
-            folded.errors.append(problem)
-        elif match := _UNKNOWN.match(problem.message):
-            folded.unknown.setdefault(match["name"], []).append(problem)
-        elif _MORE_UNKNOWN.match(problem.message):
-            folded.unknown.setdefault(None, []).append(problem)
-        else:
-            folded.warnings.append(problem)
-    return folded
-
-
-def _order(problem: Problem) -> tuple[str, int, str, str]:
-    """File, line, then severity and message: the same order on every run."""
-    return (problem.path, problem.line, problem.severity, problem.message)
-
-
-def _count_of(message: str) -> int:
-    match = _MORE_UNKNOWN.match(message)
-    return int(match["count"].replace(",", "")) if match else 0
-
-
-def _problems_json(problems: Iterable[Problem]) -> list[dict[str, object]]:
-    """Every problem, one by one, in file order (JSON is for tools: nothing folded)."""
-    return [
-        {
-            "path": p.path,
-            "line": p.line,
-            "severity": str(p.severity),
-            "message": p.message,
-            "fix": p.hint,
-            "field": p.field,
-        }
-        for p in sorted(problems, key=_order)
-    ]
 
 
 def _echo_json(data: dict[str, object]) -> None:
@@ -217,10 +98,6 @@ def _list_unpublished(catalog: Catalog) -> None:
         click.echo("Scheduled:")
         for article in catalog.scheduled:
             click.echo(f"  {article.published:%Y-%m-%d %H:%M} UTC  {article.source}")
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @main.command()

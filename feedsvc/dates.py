@@ -8,34 +8,12 @@ The rules, documented in the README:
 - a wall-clock time that does not exist (skipped by a DST change) moves
   forward by the gap, with a warning; one that happens twice is the first;
 - a zone may be written as a UTC offset (-04:00, -0400) or as one of the
-  abbreviations in `ZONES`, in any letter case. Each stands for one fixed
+  abbreviations in `zones.ZONES`, in any letter case. Each stands for one fixed
   offset, whatever the date: EST is -05:00 even in July.
 
-  | Abbreviation     | Offset        | Meaning                               |
-  |------------------|---------------|---------------------------------------|
-  | UTC, GMT, UT, Z  | +00:00        | Universal / Greenwich time            |
-  | EST / EDT        | -05:00/-04:00 | US Eastern standard / daylight        |
-  | MST / MDT        | -07:00/-06:00 | US Mountain standard / daylight       |
-  | PST / PDT        | -08:00/-07:00 | US Pacific standard / daylight        |
-  | AKST / AKDT      | -09:00/-08:00 | Alaska standard / daylight            |
-  | HST              | -10:00        | Hawaii                                |
-  | ADT              | -03:00        | Atlantic daylight (Canada)            |
-  | WET / WEST       | +00:00/+01:00 | Western European standard / summer    |
-  | CET / CEST       | +01:00/+02:00 | Central European standard / summer    |
-  | EET / EEST       | +02:00/+03:00 | Eastern European standard / summer    |
-  | MSK              | +03:00        | Moscow                                |
-
-  The abbreviations in `AMBIGUOUS` are each in common use for several
+  The abbreviations in `zones.AMBIGUOUS` are each in common use for several
   zones; a date naming one is an error that lists what it could mean,
-  never a guess:
-
-  | Abbreviation | Could mean                                                |
-  |--------------|-----------------------------------------------------------|
-  | IST          | +05:30 India, +01:00 Ireland, +02:00 Israel               |
-  | BST          | +01:00 British Summer Time, +06:00 Bangladesh             |
-  | CST          | -06:00 US Central, +08:00 China, -05:00 Cuba              |
-  | CDT          | -05:00 US Central daylight, -04:00 Cuba daylight          |
-  | AST          | -04:00 Atlantic, +03:00 Arabia                            |
+  never a guess.
 
   Any other name where dateutil expects a zone (`2025-10-16 10:00 XYZ`) is
   an error too. PST, MST and EST are read as the US zones on purpose, though
@@ -47,7 +25,7 @@ The rules, documented in the README:
   +03:00 by it, POSIX zone strings (and dateutil) mean -03:00. A zone name
   in parentheses after an offset, as in email dates (`-0400 (EDT)`), is a
   comment: the offset is used, and must agree with the name if the name is
-  in one of the tables above.
+  in one of the tables in `zones`.
 - a date's year (as written) is between `FIRST_YEAR` and `LAST_YEAR`, 1800 to
   2999: far enough back for a digitised archive, and every id and feed date
   keeps a four-digit year; 9999-12-31 23:00 in New York would not even fit in
@@ -59,13 +37,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from types import MappingProxyType
-from typing import Final
 
 from dateutil import parser, tz
+
+from feedsvc.zones import AMBIGUOUS, FIXED, ZONE_WORD, ZONES, hours
 
 # Two defaults that differ in year, month and day: a field the text does not
 # name comes out differently from each, which is how a partial date shows.
@@ -76,58 +53,6 @@ _PROBE_B = datetime(1908, 2, 2)  # noqa: DTZ001
 _ISO_START = re.compile(r"\d{4}-\d")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])")
 
-
-def _hours(hours: int, minutes: int = 0) -> timedelta:
-    """An offset from UTC; `minutes` has the sign of `hours`."""
-    return timedelta(hours=hours, minutes=minutes if hours >= 0 else -minutes)
-
-
-# The abbreviations read as one fixed offset (the table in the module docstring).
-ZONES: Final[Mapping[str, timedelta]] = MappingProxyType(
-    {
-        "UTC": _hours(0),
-        "GMT": _hours(0),
-        "UT": _hours(0),
-        "Z": _hours(0),
-        "EST": _hours(-5),
-        "EDT": _hours(-4),
-        "MST": _hours(-7),
-        "MDT": _hours(-6),
-        "PST": _hours(-8),
-        "PDT": _hours(-7),
-        "AKST": _hours(-9),
-        "AKDT": _hours(-8),
-        "HST": _hours(-10),
-        "ADT": _hours(-3),
-        "WET": _hours(0),
-        "WEST": _hours(1),
-        "CET": _hours(1),
-        "CEST": _hours(2),
-        "EET": _hours(2),
-        "EEST": _hours(3),
-        "MSK": _hours(3),
-    }
-)
-
-# The abbreviations that name several zones: each is an error listing these, most common first.
-AMBIGUOUS: Final[Mapping[str, tuple[tuple[timedelta, str], ...]]] = MappingProxyType(
-    {
-        "IST": ((_hours(5, 30), "India"), (_hours(1), "Ireland"), (_hours(2), "Israel")),
-        "BST": ((_hours(1), "British Summer Time"), (_hours(6), "Bangladesh")),
-        "CST": ((_hours(-6), "US Central"), (_hours(8), "China"), (_hours(-5), "Cuba")),
-        "CDT": ((_hours(-5), "US Central"), (_hours(-4), "Cuba")),
-        "AST": ((_hours(-4), "Atlantic"), (_hours(3), "Arabia")),
-    }
-)
-
-_FIXED: Final = {name: timezone(offset, name) if offset else UTC for name, offset in ZONES.items()}
-
-# The zone names, in any case: dateutil takes them in upper case only.
-_ZONE_WORD = re.compile(
-    r"(?<![A-Za-z])(?:" + "|".join(sorted({*ZONES, *AMBIGUOUS}, key=len, reverse=True)) + ")"
-    r"(?![A-Za-z])",
-    re.IGNORECASE,
-)
 # "UTC+3": people mean +03:00, dateutil (like POSIX) reads -03:00; "UTC +3" it reads as UTC.
 _UTC_PLUS = re.compile(r"(?<![A-Za-z])(UTC|GMT|UT|Z)\s*([+-])\s*(\d{1,2}):?(\d{2})?", re.IGNORECASE)
 
@@ -223,7 +148,7 @@ def _probes(text: str, day_first: bool, zone: _ZoneSeen) -> tuple[datetime, date
         return _read(text, day_first, zone)
     except _UNREADABLE:
         # dateutil takes a zone name in upper case only: "pst" is one once it is "PST".
-        upper = _ZONE_WORD.sub(_upper, text)
+        upper = ZONE_WORD.sub(_upper, text)
         if upper != text:
             with contextlib.suppress(*_UNREADABLE):
                 return _read(upper, day_first, zone)
@@ -268,8 +193,8 @@ def _zone(text: str, name: str | None, offset: int | None, wall: datetime) -> tz
     if offset is not None:
         return _offset_zone(text, name, timedelta(seconds=offset), wall)
     assert name is not None  # dateutil reports an offset, a name or both
-    if name in _FIXED:
-        return _FIXED[name]
+    if name in FIXED:
+        return FIXED[name]
     if name in AMBIGUOUS:
         meanings = AMBIGUOUS[name]
         listed = [f"{_hhmm(meaning)} ({where})" for meaning, where in meanings]
@@ -281,7 +206,7 @@ def _zone(text: str, name: str | None, offset: int | None, wall: datetime) -> tz
         )
     raise DateError(
         f"'{text}' names an unknown time zone '{name}'",
-        f"write its UTC offset instead, e.g. {_example(wall, _hours(-8))}, "
+        f"write its UTC offset instead, e.g. {_example(wall, hours(-8))}, "
         "or a zone from the README's table (UTC, EST, PST, CET…)",
     )
 
@@ -291,11 +216,11 @@ def _offset_zone(text: str, name: str | None, offset: timedelta, wall: datetime)
     if abs(offset) >= timedelta(hours=24):  # `timezone` refuses it; so do RFC 3339 and 822
         raise DateError(
             f"'{text}' has the offset {_hhmm(offset)}, more than a day",
-            f"write an offset between -23:59 and +23:59, e.g. {_example(wall, _hours(-5))}",
+            f"write an offset between -23:59 and +23:59, e.g. {_example(wall, hours(-5))}",
         )
     written = _UTC_PLUS.search(text)
     if written and (int(written[3]) or int(written[4] or 0)):
-        meant = _hours(int(written[3]), int(written[4] or 0))
+        meant = hours(int(written[3]), int(written[4] or 0))
         if written[2] == "-":
             meant = -meant
         raise DateError(

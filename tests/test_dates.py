@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from dateutil import tz
 
-from feedsvc.dates import AMBIGUOUS, ZONES, DateError, parse_date
+from feedsvc.dates import DateError, parse_date
+from feedsvc.zones import AMBIGUOUS, ZONES
 
 NEW_YORK = tz.gettz("America/New_York")
 assert NEW_YORK is not None

@@ -27,8 +27,9 @@ from feedsvc.feeds import every_feed
 from feedsvc.http.serving import FeedResponses
 from feedsvc.live import Library, state
 from feedsvc.loading import documents, load
-from feedsvc.loading.documents import ARTICLE_FIELDS, AUTHOR_FIELDS, read_article, read_author
+from feedsvc.loading.documents import read_article, read_author
 from feedsvc.loading.rules import KEPT
+from feedsvc.loading.schema import ARTICLE_FIELDS, AUTHOR_FIELDS
 from feedsvc.loading.site import load_site
 from feedsvc.model import Problem
 from feedsvc.store.cache import ContentCache

@@ -1,6 +1,6 @@
 """What Jekyll's and Hugo's front matter means here, beside feedsvc's own fields.
 
-The mapping itself is a column of the per-field table (`documents.ARTICLE_FIELDS`);
+The mapping itself is a column of the per-field table (`schema.ARTICLE_FIELDS`);
 this module holds what it needs: the fields that are presentation only, and the
 readers of old site paths (`redirect_from`, `permalink`, Hugo's `url` and path-form
 `aliases`), which must never take a path the service answers itself.

@@ -1,5 +1,5 @@
 """One content file on its own → an `Article` or an `Author`, through a per-field table
-(`ARTICLE_FIELDS`, which also says what Jekyll's and Hugo's fields mean here).
+(`schema.ARTICLE_FIELDS`, which also says what Jekyll's and Hugo's fields mean here).
 
 Every problem is collected as a `Problem` (file, line, fix) instead of raised.
 The rules that span files (authors exist, slugs unique) are `rules`' job.
@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from feedsvc.dates import DateError, parse_date
 from feedsvc.loading import conventions, fields, tagcheck
 from feedsvc.loading.discover import (
     Stamp,
@@ -29,9 +28,9 @@ from feedsvc.loading.discover import (
     is_folder,
     read_source,
 )
-from feedsvc.loading.fields import FieldError
 from feedsvc.loading.frontmatter import Document, FrontMatterError, parse
-from feedsvc.loading.table import FILE_DATE, SITE_AUTHOR, Field, Reading, plain, read_fields
+from feedsvc.loading.schema import ARTICLE_FIELDS, AUTHOR_FIELDS, REDIRECT_FIELDS
+from feedsvc.loading.table import FILE_DATE, SITE_AUTHOR, Reading, read_fields
 from feedsvc.model import Article, Author, Problem, Site, error, quick_pickle
 from feedsvc.names import FileName, bundle_of, file_name, slugify, stem_of_file
 from feedsvc.urls import ARTICLE, is_relative
@@ -95,64 +94,6 @@ def _read_file(root: Path, rel: str, stamp: Stamp, site: Site) -> FileRead:
         return read_author(rel, text, stamp)
     return read_article(rel, text, site, stamp)
 
-
-def _date(value: object, name: str, reading: Reading) -> datetime:
-    """A date field, with its correction (if any) reported as a warning."""
-    site = reading.site
-    assert site is not None  # articles are read for a site
-    try:
-        parsed = parse_date(value, site.timezone, day_first=site.day_first)
-    except DateError as failed:
-        raise FieldError(f"'{name}': {failed.message}", failed.hint) from None
-    if parsed.warning:
-        reading.warn(name, parsed.warning, "write the time you mean, with its UTC offset")
-    return parsed.value
-
-
-# Each field of an article file. `also`: the names that stand for it when it is absent,
-# the first one given being read (so feedsvc's own field wins): Jekyll's and Hugo's
-# (J, H), the file's name, site.yaml. The rows below the line are theirs alone.
-# Ignored without a word: `conventions.PRESENTATION` (layout, weight, toc, …).
-ARTICLE_FIELDS: dict[str, Field] = {
-    "title": Field(plain(fields.text), required=True),
-    "author": Field(
-        plain(fields.reference_list),  # a slug in any case, or a name: `rules` resolves it
-        required=True,
-        also=("authors", SITE_AUTHOR),  # authors: J, H
-        missing="add a line 'author: …', or a default 'author' in site.yaml",
-    ),
-    "date": Field(
-        _date,
-        required=True,
-        also=(FILE_DATE, "publishDate"),  # 2016-03-01-name.md: J; publishDate: H
-        missing="add a line 'date: …', or start the file's name with the date: 2025-10-20-…",
-    ),
-    "updated": Field(_date, also=("lastmod", "last_modified_at")),  # H; J's plugin
-    "summary": Field(plain(fields.text), also=("excerpt", "description")),  # J; H, J's SEO
-    "tags": Field(conventions.terms, default=(), also=("categories", "category"), merge=True),
-    "related": Field(conventions.related, default=()),  # `related: true`: a J theme's switch
-    "slug": Field(plain(fields.slug)),  # H too
-    "id": Field(plain(fields.uri)),
-    "draft": Field(plain(fields.flag), default=False),  # H too
-    "image": Field(conventions.image, also=("images",)),  # images: H, the first of a list
-    "aliases": Field(conventions.aliases, default=((), ())),  # H: paths → redirects
-    # --- Jekyll's and Hugo's alone -------------------------------------------------
-    "published": Field(plain(fields.flag)),  # J: `published: false` is a draft
-    "publishDate": Field(_date),  # H: goes live at the later of it and `date`
-    "expiryDate": Field(_date),  # H: out of every feed from then on
-    # Old site paths answering 301 to the article: J's plugin, J, H.
-    "redirect_from": Field(conventions.redirects, default=()),
-    "permalink": Field(conventions.redirects, default=()),
-    "url": Field(conventions.redirects, default=()),
-}
-_REDIRECT_FIELDS = ("aliases", "redirect_from", "permalink", "url")
-
-AUTHOR_FIELDS: dict[str, Field] = {
-    "name": Field(plain(fields.text), required=True),
-    "email": Field(plain(fields.email)),
-    "url": Field(plain(fields.web_url)),
-    "avatar": Field(plain(fields.link)),
-}
 
 # An author's slug is its file's name as it is: anything safe in a URL path segment.
 _AUTHOR_SLUG = re.compile(r"^[\w.~-]+$")
@@ -241,7 +182,7 @@ def _article(
         aliases = (*aliases, sys.intern(name.old))
     lines = dict(document.lines)
     redirects: dict[str, None] = {}
-    for field in _REDIRECT_FIELDS:
+    for field in REDIRECT_FIELDS:
         for path in alias_paths if field == "aliases" else values.pop(field):
             redirects[path] = None
             lines.setdefault(path, document.line(field))  # for a collision's message

@@ -19,21 +19,17 @@ through shared keys (usually just itself), in the same order a whole load uses.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from feedsvc.loading.authors import AuthorIndex, author_errors, reference_keys, resolved
 from feedsvc.loading.candidates import Candidates, article_keys, holds
-from feedsvc.loading.tagcheck import BODY, line_key
+from feedsvc.loading.dangling import Line, linking_to, warn_dangling
 from feedsvc.model import Article, Problem, error, warning
 
 __all__ = ["KEPT", "Candidates", "Line", "Rules", "article_keys"]  # Candidates: its old home
 
 KEPT = "the last good version of this file is served until its errors are fixed"
-SUGGESTIONS = 50  # dangling links per change that get a closest-slug hint (each scans every slug)
-
-Line = Callable[[str, str], int]  # (path, field) → the field's line in the file's current version
 
 
 class Rules:
@@ -117,12 +113,8 @@ class Rules:
             now = {key for p in group if (a := self.accepted.get(p)) for key in article_keys(a)}
             moved = was ^ now
             if moved:
-                linking = group | {
-                    path
-                    for path, article in self.accepted.items()
-                    if any(slug in moved for slug, _ in _targets(article))
-                }
-        self._warn_dangling(linking, line)
+                linking = group | linking_to(moved, self.accepted)
+        warn_dangling(linking, line, self.accepted, self._problems, self._owner)
         return {
             path: previous.get(path)
             for path in (*group, *changes)
@@ -283,47 +275,3 @@ class Rules:
                     )
         if taken is not None and taken is not current:
             yield warning(path, 1, KEPT, "fix the errors above")
-
-    def _warn_dangling(self, paths: Iterable[str], line: Line) -> None:
-        """Warn, for each of `paths`, about `related` slugs and body links that name no
-        article."""
-        known: list[str] | None = None
-        hinted = 0
-        for path in paths:
-            article = self.accepted.get(path)
-            before = self._problems.get(path)
-            kept = [p for p in before if p.field not in _LINKING] if before else []
-            for slug, field in _targets(article) if article else ():
-                if self._owner(slug) is not None:
-                    continue
-                hint = "use an existing article's slug, or remove the entry"
-                if hinted < SUGGESTIONS:
-                    hinted += 1
-                    if known is None:
-                        known = [s for a in self.accepted.values() for s in (a.slug, *a.aliases)]
-                    close = difflib.get_close_matches(slug, known, n=1)
-                    if close:
-                        hint = f"did you mean '{close[0]}'?"
-                if field == "related":
-                    at = line(path, "related")
-                    message = f"related article '{slug}' does not exist; the link is left out"
-                else:
-                    at = line(path, line_key(slug))
-                    message = f"the body links to '{slug}', which is no article: the link is broken"
-                kept.append(warning(path, at, message, hint, field))
-            if kept:
-                self._problems[path] = tuple(kept)
-            elif before:
-                del self._problems[path]
-
-
-_LINKING = ("related", BODY)  # the fields whose warnings `_warn_dangling` derives
-
-
-def _targets(article: Article) -> Iterator[tuple[str, str]]:
-    """The slugs an article links to, each with the field it is written in."""
-    for link in article.related:
-        if link.slug is not None:
-            yield link.slug, "related"
-    for slug in article.links:
-        yield slug, BODY

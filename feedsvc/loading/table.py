@@ -1,4 +1,4 @@
-"""Reading a document's fields through a per-field table (`documents.ARTICLE_FIELDS`).
+"""Reading a document's fields through a per-field table (`schema.ARTICLE_FIELDS`).
 
 Each row names a field, its reader and, in `also`, the names that stand for it when
 it is absent (Jekyll's and Hugo's, or a value from elsewhere): the first one given
