@@ -18,20 +18,19 @@ from feedsvc.catalog import NO_FILE_TIME
 from feedsvc.loading.discover import (
     Stamp,
     Tree,
-    Unreadable,
     folder_times,
     in_bundle,
     is_bundle_index,
     is_folder,
     is_source,
     parents,
-    read_source,
     scan_tree,
     stamp,
     under,
 )
 from feedsvc.loading.documents import FileRead, read_file
 from feedsvc.loading.frontmatter import parse
+from feedsvc.loading.source import Unreadable, read_source
 from feedsvc.model import Article, Site
 from feedsvc.runtime import Child
 from feedsvc.store.bodies import Bodies

@@ -22,14 +22,13 @@ from typing import Any
 from feedsvc.loading import conventions, fields, tagcheck
 from feedsvc.loading.discover import (
     Stamp,
-    Unreadable,
     folder_problem,
     is_author_file,
     is_folder,
-    read_source,
 )
 from feedsvc.loading.frontmatter import Document, FrontMatterError, parse
 from feedsvc.loading.schema import ARTICLE_FIELDS, AUTHOR_FIELDS, REDIRECT_FIELDS
+from feedsvc.loading.source import Unreadable, read_source
 from feedsvc.loading.table import FILE_DATE, SITE_AUTHOR, Reading, read_fields
 from feedsvc.model import Article, Author, Problem, Site, error, quick_pickle
 from feedsvc.names import FileName, bundle_of, file_name, slugify, stem_of_file

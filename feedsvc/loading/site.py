@@ -18,9 +18,10 @@ import yaml
 from dateutil import tz
 
 from feedsvc.loading import fields
-from feedsvc.loading.discover import MAX_FILE_SIZE, SITE_FILE, Unreadable, read_source
+from feedsvc.loading.discover import MAX_FILE_SIZE, SITE_FILE
 from feedsvc.loading.fields import FieldError, excerpt
 from feedsvc.loading.frontmatter import aliased
+from feedsvc.loading.source import Unreadable, read_source
 from feedsvc.model import Problem, Severity, Site, error, warning
 from feedsvc.urls import Urls
 
