@@ -114,6 +114,20 @@ def test_changed_settings_reread_everything(content: Path) -> None:
     assert library_article.published.hour == 9  # 9:15 AM, now read as UTC
 
 
+def test_a_new_catalog_leaves_the_young_generations(content: Path) -> None:
+    """After a change, the new catalog's indexes are in the collector's oldest generation:
+    the collections that requests trigger walk only the young ones."""
+    lib = library(content)
+    path = content / "2025/john-bolton-indicted.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: New "), "utf-8")
+    assert lib.refresh({"2025/john-bolton-indicted.md"})
+    catalog = lib.catalog()
+    young = {id(obj) for generation in (0, 1) for obj in gc.get_objects(generation)}
+    indexes = [catalog.articles, catalog.by_slug, *catalog.by_author.values()]
+    assert all(gc.is_tracked(index) for index in indexes[:1])
+    assert not any(id(index) in young for index in indexes)
+
+
 def test_unchanged_content_costs_nothing(content: Path) -> None:
     """A refresh with nothing changed keeps the very same catalog."""
     lib = library(content)

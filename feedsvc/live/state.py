@@ -29,7 +29,7 @@ from feedsvc.loading.discover import (
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import Candidates, Rules
 from feedsvc.model import Article, Author, Problem, Site
-from feedsvc.runtime import Child, paused_collector
+from feedsvc.runtime import Child, paused_collector, settle
 from feedsvc.store.bodies import Bodies, MemoryBodies
 from feedsvc.store.cache import ContentCache, Snapshot
 
@@ -92,27 +92,28 @@ class Library:
                     self._rules = cached.rules
                     # The authors the rules were decided with.
                     self._authors, self._kept_authors = current_authors(self._reads, self._good)
-            self.refresh(scanned=scanning.result() if scanning else None)
+            self._refresh(None, scanning.result() if scanning else None)
         finally:
             if scanning:  # an error came first
                 scanning.cancel()
 
     # --- reading -----------------------------------------------------------------------
 
-    def refresh(self, paths: Iterable[str] | None = None, *, scanned: Tree | None = None) -> bool:
-        """Re-read `paths` (the watcher saw them change), or scan for changed stamps (or take
-        `scanned`, a scan of the folder just made).
+    def refresh(self, paths: Iterable[str] | None = None) -> bool:
+        """Re-read `paths` (the watcher saw them change), or scan for changed stamps.
 
         Returns True when the content changed and a new catalog was swapped in. A
         refresh that raises leaves the last catalog served and the library `failing`
         (one file never does: its problem is its own) until one succeeds.
         """
         try:
-            changed = self._refresh(paths, scanned)
+            changed = self._refresh(paths)
         except Exception:
             self._failing = True
             raise
         self._failing = False
+        if changed:  # (a first load freezes what it made instead)
+            settle()
         return changed
 
     @property
@@ -120,8 +121,8 @@ class Library:
         """Whether the last refresh failed, so changes in the folder may not be served."""
         return self._failing
 
-    def _refresh(self, paths: Iterable[str] | None, scanned: Tree | None) -> bool:
-        """`refresh`, under the lock."""
+    def _refresh(self, paths: Iterable[str] | None, scanned: Tree | None = None) -> bool:
+        """`refresh`, under the lock (with `scanned`, a scan of the folder just made)."""
         with self._lock, paused_collector():
             reread_all = self._settings.reload()
             named = None if reread_all else paths
