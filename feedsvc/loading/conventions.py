@@ -13,9 +13,9 @@ import sys
 
 from feedsvc.loading import fields
 from feedsvc.loading.fields import FieldError, excerpt, link, slug, text, text_list
-from feedsvc.loading.table import Reading
+from feedsvc.loading.table import FILE_DATE, Reading
 from feedsvc.model import RelatedLink
-from feedsvc.names import bundle_of, file_name
+from feedsvc.names import bundle_of
 from feedsvc.urls import ARTICLE, KINDS, MEDIA, STATIC, is_relative, parse_feed_path, site_path
 
 # Fields that only say how a generator lays a page out: nothing a feed has, so they
@@ -122,7 +122,7 @@ def terms(value: object, name: str, reading: Reading) -> tuple[str, ...]:
     city`); one with no comma on spaces where Jekyll does so: always for `categories` and
     `category`, and for `tags` in a Jekyll post (a dated file name). So Jekyll's
     `categories: release news` is two tags, and feedsvc's `tags: New York` stays one."""
-    jekyll = name != "tags" or file_name(reading.rel).date is not None
+    jekyll = name != "tags" or FILE_DATE in reading.implied  # a dated file name
     if isinstance(value, str) and "," not in value and jekyll:
         return text_list(value.split(), name)
     return text_list(value, name)
