@@ -26,7 +26,7 @@ from feedsvc.cli import main
 from feedsvc.feeds import every_feed
 from feedsvc.http.serving import FeedResponses
 from feedsvc.live import Library, state
-from feedsvc.loading import documents, frontmatter, load
+from feedsvc.loading import documents, load
 from feedsvc.loading.documents import read_article, read_author
 from feedsvc.loading.rules import KEPT
 from feedsvc.loading.schema import ARTICLE_FIELDS, AUTHOR_FIELDS
@@ -523,65 +523,6 @@ def test_no_front_matter_makes_reading_raise(document: str) -> None:
         assert read.version is not None or any(p.severity == "error" for p in read.problems)
         problems_at(read.problems, "")  # every message short
         assert documents.FAILED not in [p.message for p in read.problems]
-
-
-def pyyaml_fields(document: str) -> object:
-    """What PyYAML's own constructor makes of a document's front matter (with feedsvc's
-    loader: numbers and dates as text; field names as text), or the YAML error it raises."""
-    loader = frontmatter._Loader(document.split("---\n")[1])
-    try:
-        node = loader.get_single_node()
-        fields = {} if node is None else loader.construct_document(node)
-        return {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else fields
-    except yaml.YAMLError as error:
-        return type(error)
-    finally:
-        loader.dispose()
-
-
-def fields_read(document: str) -> object:
-    """The fields `frontmatter.parse` reads, or the kind of error it raised."""
-    try:
-        return frontmatter.parse(document).fields
-    except frontmatter.FrontMatterError:
-        return yaml.YAMLError
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(document=front_matter)
-def test_front_matter_values_are_what_pyyaml_constructs(document: str) -> None:
-    """Fields built straight from the composed YAML are the values PyYAML constructs."""
-    expected = pyyaml_fields(document)
-    if isinstance(expected, dict):
-        assert fields_read(document) == expected
-    else:
-        assert fields_read(document) in (yaml.YAMLError, {})  # not a mapping, or no YAML
-
-
-@pytest.mark.parametrize(
-    "yaml_text",
-    [
-        "<<: {title: Merged, tags: [a]}\nslug: own",  # a merge key
-        "yes: 1\n~: 2\nnull: 3\n1: x\n2025-01-01: y",  # keys that are not text
-        "tags: !!set {a, b}\nx: !!omap [{a: 1}]\ny: !!binary aGVsbG8=",
-        "x: " + "[" * 60 + "deep" + "]" * 60,  # nested past the direct path's depth
-        "x: {= : value}",
-        "title: One\ntitle: Two",  # the last one is used
-        "x: [1, 2.5, .inf, 2025-10-16, 0x1F, true, ~, '', \"q\"]",
-        "x: {a: {b: [yes, {c: no}]}}",
-        "x: !!str 12\ny: !!int 12\nz: !!float .nan",
-        "x: !custom 1",  # an unknown tag: an error, as from PyYAML
-        "[a: 1]: x",  # an unhashable key: an error, as from PyYAML
-    ],
-)
-def test_odd_front_matter_reads_as_pyyaml_constructs_it(yaml_text: str) -> None:
-    """Merge keys, keys that are not text, explicit tags, deep nesting and errors: the
-    same values as PyYAML's constructor (a NaN compared as text)."""
-    document = f"---\n{yaml_text}\n---\nBody\n"
-    expected = pyyaml_fields(document)
-    assert repr(fields_read(document)) == repr(
-        expected if isinstance(expected, dict) else yaml.YAMLError
-    )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -35,11 +35,8 @@ def _as_text(loader: yaml.CSafeLoader, node: yaml.Node) -> str:
     return str(node.value)
 
 
-_TEXT_TAGS = frozenset(f"tag:yaml.org,2002:{tag}" for tag in ("str", "timestamp", "int", "float"))
-for _tag in _TEXT_TAGS - {"tag:yaml.org,2002:str"}:
-    _Loader.add_constructor(_tag, _as_text)
-_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
-_DEPTH = 50  # deeper values are built by the loader, which does not recurse
+for _tag in ("timestamp", "int", "float"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_text)
 
 
 class FrontMatterError(Exception):
@@ -154,7 +151,7 @@ def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
                 "the front matter repeats the value on this line through a YAML alias (*…)",
                 "write the value out where it is used: aliases are not read in front matter",
             )
-        return node, _construct(loader, node)
+        return node, loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
@@ -171,29 +168,6 @@ def _compose(raw: str, first_line: int) -> tuple[yaml.Node | None, Any]:
         ) from None
     finally:
         loader.dispose()
-
-
-def _construct(loader: yaml.CSafeLoader, node: yaml.Node, depth: int = 0) -> Any:
-    """A composed node's value, as the loader would construct it.
-
-    Text, lists, and mappings whose keys are text are nearly all of any front matter,
-    and are built here directly: PyYAML's generic constructor took a sixth of the time
-    of reading a file. Anything else (yes/no, null, merge keys, explicit tags, deep
-    nesting) goes to the loader itself.
-    """
-    tag, kind = node.tag, type(node)
-    if kind is yaml.ScalarNode and tag in _TEXT_TAGS:
-        return node.value
-    if depth < _DEPTH:
-        if kind is yaml.SequenceNode and tag == _SEQ:
-            return [_construct(loader, item, depth + 1) for item in node.value]
-        if (
-            kind is yaml.MappingNode
-            and tag == _MAP
-            and all(type(key) is yaml.ScalarNode and key.tag in _TEXT_TAGS for key, _ in node.value)
-        ):
-            return {key.value: _construct(loader, value, depth + 1) for key, value in node.value}
-    return loader.construct_document(node)
 
 
 def aliased(root: yaml.Node) -> yaml.Node | None:
