@@ -574,3 +574,45 @@ def test_a_watcher_that_cannot_watch_shows_in_healthz(content: Path) -> None:
         assert client.request("/atom.xml")[0] == 200
         moved.rename(content)
         wait_for(lambda: client.request("/healthz")[0] == 200)
+
+
+# --- control characters in addresses -------------------------------------------------------
+
+CONTROL = "\\x0f"  # as YAML writes it in a double-quoted scalar: no address has one
+ADDRESSES = [
+    ("2025/zz-new.md", "id", f'id: "urn:x:{CONTROL}"'),
+    ("2025/zz-new.md", "image", f'image: "/media/im{CONTROL}g.png"'),
+    ("2025/zz-new.md", "related", f'related: ["https://example.org/a{CONTROL}"]'),
+    ("2025/zz-new.md", "redirect_from", f'redirect_from: ["/old/pa{CONTROL}th/"]'),
+    ("authors/j-williams.md", "url", f'url: "https://example.org/{CONTROL}"'),
+    ("authors/j-williams.md", "email", f'email: "a{CONTROL}@example.org"'),
+    ("authors/j-williams.md", "avatar", f'avatar: "/media/a{CONTROL}.png"'),
+    ("site.yaml", "logo", f'logo: "/static/lo{CONTROL}go.png"'),
+    ("site.yaml", "icon", f'icon: "/static/ic{CONTROL}on.png"'),
+]
+
+
+@pytest.mark.parametrize(("path", "field", "line"), ADDRESSES, ids=[a[1] for a in ADDRESSES])
+def test_a_control_character_in_an_address_is_an_error(
+    content: Path, path: str, field: str, line: str
+) -> None:
+    """An id, link, image, e-mail address or old path with a control character (which XML
+    cannot carry) is an error at its line, and every feed and page is served: the article
+    is not published, an author keeps their last good version, the site its settings."""
+    app = make_app(content)
+    target = content / path
+    if path == "2025/zz-new.md":
+        target.write_text(front(GOOD_ARTICLE, line))
+    else:
+        kept = [ln for ln in target.read_text().splitlines() if not ln.startswith(f"{field}:")]
+        target.write_text("\n".join([kept[0], line, *kept[1:]]) + "\n")
+    lib = app.extensions["feedsvc"]
+    lib.refresh({path})
+    at = 5 if path == "2025/zz-new.md" else 2
+    message = f"'{field}' contains an invisible control character (U+000F)"
+    assert problems_at(lib.problems, path) == [f"{at}: {message}"]
+    client = app.test_client()
+    for url in ["/", "/authors/j-williams/", *(key.path() for key in every_feed(lib.catalog()))]:
+        assert client.get(url).status_code == 200, url
+    site_feed = client.get("/atom.xml").data
+    assert b"A Good Article" not in site_feed and b"J. Williams" in site_feed

@@ -12,7 +12,7 @@ import re
 import sys
 
 from feedsvc.loading import fields
-from feedsvc.loading.fields import FieldError, excerpt, link, slug, text, text_list
+from feedsvc.loading.fields import FieldError, address, excerpt, link, slug, text_list
 from feedsvc.loading.table import FILE_DATE, Reading
 from feedsvc.model import RelatedLink
 from feedsvc.names import bundle_of
@@ -71,7 +71,7 @@ _STYLES = frozenset({"date", "pretty", "ordinal", "weekdate", "none"})
 def redirect(value: object, name: str, reading: Reading) -> str | None:
     """One old site path that answers with a redirect to the article; None (with a
     warning) for a permalink pattern, which names no URL."""
-    written = text(value, name)
+    written = address(value, name)
     if _PLACEHOLDER.search(written) or written in _STYLES:
         reading.warn(
             name,
@@ -141,7 +141,7 @@ def image(value: object, name: str, reading: Reading) -> str:
         if not value:
             raise FieldError(f"'{name}' is an empty list", f"name an image, or remove '{name}'")
         value = value[0]
-    found = text(value, name)
+    found = address(value, name)
     if bundle_of(reading.rel) and is_relative(found):
         return found  # made a path below the article's once its slug is known
     return link(found, name)

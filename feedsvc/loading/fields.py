@@ -34,6 +34,9 @@ SLUG_MAX = 200  # characters: a slug is a URL path segment, and messages quote i
 URI_MAX = 500  # characters of an `id`, for the same reasons
 EXCERPT = 60  # characters of a value that a message quotes at most
 UNKNOWN_SHOWN = 20  # unknown fields warned of one by one; the rest in one warning
+# C0 controls and DEL are never part of an address (RFC 3986, RFC 5322), and most of them
+# cannot be written in XML at all: one in an id or a link would fail every feed showing it.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 # A bounded repr for values that are not text: never the whole of a huge list.
 _REPR = reprlib.Repr()
@@ -122,9 +125,22 @@ def flag(value: object, name: str) -> bool:
     return value
 
 
+def address(value: object, name: str) -> str:
+    """Text that is an address of some kind (a URL, a path, an id, an e-mail address):
+    without control characters, which no address has and no feed can carry."""
+    result = text(value, name)
+    found = _CONTROL.search(result)
+    if found:
+        raise FieldError(
+            f"'{name}' contains an invisible control character (U+{ord(found[0]):04X})",
+            f"retype the {name} without it",
+        )
+    return result
+
+
 def web_url(value: object, name: str) -> str:
     """An absolute http(s) URL."""
-    result = text(value, name)
+    result = address(value, name)
     parts = urlsplit(result)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise FieldError(
@@ -136,7 +152,7 @@ def web_url(value: object, name: str) -> str:
 
 def link(value: object, name: str) -> str:
     """An absolute http(s) URL or a path on the site (`/static/logo.png`)."""
-    result = text(value, name)
+    result = address(value, name)
     if result.startswith("/") and not result.startswith("//"):
         return result
     return web_url(result, name)
@@ -144,7 +160,7 @@ def link(value: object, name: str) -> str:
 
 def uri(value: object, name: str) -> str:
     """An absolute URI of any scheme, as an Atom id must be (RFC 4287 §4.2.6)."""
-    result = text(value, name)
+    result = address(value, name)
     if len(result) > URI_MAX:
         raise FieldError(
             f"'{name}' is {len(result):,} characters long",
@@ -161,7 +177,7 @@ def uri(value: object, name: str) -> str:
 
 def email(value: object, name: str = "email") -> str:
     """An e-mail address (only its shape is checked)."""
-    result = text(value, name)
+    result = address(value, name)
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", result):
         raise FieldError(
             f"'{excerpt(result)}' is not an e-mail address", "write it as name@example.org"
