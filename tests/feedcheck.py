@@ -141,6 +141,8 @@ def check_atom(body: bytes) -> feedparser.FeedParserDict:
     entries = feed.findall(f"{ATOM}entry")
     ids = [e.findtext(f"{ATOM}id") for e in entries]
     assert len(ids) == len(set(ids)), "entry ids are unique"
+    if not entries:  # RFC 4287 §4.1.1: an author in every entry, or one for the feed
+        assert (feed.findtext(f"{ATOM}author/{ATOM}name") or "").strip(), "the feed's author"
     for entry, read in zip(entries, parsed.entries, strict=True):
         assert entry.findall(f"{ATOM}author/{ATOM}name"), "every entry has an author"
         for tag in ("updated", "published"):

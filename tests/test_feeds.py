@@ -138,7 +138,7 @@ def test_image_is_shown_and_machine_readable() -> None:
     entry = feeds.entry(catalog, catalog.by_slug["science-museum-tides-exhibit"])
     image = "https://news.example.org/media/harbor.png"
     assert entry.content.startswith(f'<p><img src="{image}" alt=""></p>')
-    feed = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,))
+    feed = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,), ("T", "/"))
     atom = etree.fromstring(feeds.WRITERS["atom"](feed))
     related = atom.findall(f"{ATOM}entry/{ATOM}link[@rel='related']")
     assert [(x.get("href"), x.get("title")) for x in related] == [
@@ -239,7 +239,7 @@ def test_summary_is_plain_text_everywhere(write: WriteFile, content: Path) -> No
     catalog = catalog_of(content)
     entry = feeds.entry(catalog, catalog.by_slug["zz-code"])
     assert entry.summary == "Use <script> & friends. More text."
-    one = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,))
+    one = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,), ("T", "/"))
     atom = feedparser.parse(feeds.WRITERS["atom"](one)).entries[0].summary_detail
     assert (atom.type, atom.value) == ("text/plain", "Use <script> & friends. More text.")
     rss = (
@@ -335,14 +335,15 @@ def test_bytes_depend_only_on_content() -> None:
 
 
 def test_empty_author_feed_is_valid_and_fixed(write: WriteFile, content: Path) -> None:
-    """An author with nothing published has a valid, empty feed dated by the site's newest
+    """An author with nothing published has a valid, empty feed (in Atom by the author, as
+    RFC 4287 wants of a feed with no entry to name one), dated by the site's newest
     published article (never 1970, which validators call implausible); a new date there
     is a new date here, and a new fingerprint, so the hot path renders it again."""
     write("authors/new-hire.md", "---\nname: New Hire\n---\nJust joined.\n")
     catalog = catalog_of(content)
     feed = feeds.build(catalog, "author", "new-hire")
     assert feed is not None and feed.entries == ()
-    check_atom(feeds.WRITERS["atom"](feed))
+    assert check_atom(feeds.WRITERS["atom"](feed)).feed.author == "New Hire"  # its subject
     check_rss(feeds.WRITERS["rss"](feed))
     assert feed.updated == catalog.articles[0].updated == datetime(2025, 11, 15, 13, tzinfo=UTC)
     newest = content / "2025/autumn-bird-migration-count.md"
@@ -358,13 +359,13 @@ def test_empty_author_feed_is_valid_and_fixed(write: WriteFile, content: Path) -
 
 def test_a_site_with_nothing_published_has_the_fixed_date(content: Path) -> None:
     """With no article published at all, an empty feed has `EMPTY_FEED_UPDATED`, a
-    documented constant, and stays valid."""
+    documented constant, and stays valid (in Atom by the site)."""
     for folder in ("2025", "2031"):
         shutil.rmtree(content / folder)
     feed = feeds.build(catalog_of(content), "site")
     assert feed is not None and feed.entries == ()
     assert feed.updated == specs.EMPTY_FEED_UPDATED == datetime(2000, 1, 1, tzinfo=UTC)
-    check_atom(feeds.WRITERS["atom"](feed))
+    assert check_atom(feeds.WRITERS["atom"](feed)).feed.author == "The Harbor Ledger"
     check_rss(feeds.WRITERS["rss"](feed))
 
 
@@ -466,7 +467,7 @@ def test_rss_content_without_summary_is_not_a_description() -> None:
     catalog = catalog_of()
     shown = feeds.entry(catalog, catalog.by_slug["science-museum-tides-exhibit"])
     entry = dataclasses.replace(shown, summary=None)
-    feed = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,))
+    feed = feeds.Feed("site", "", "T", "S", catalog.site, catalog.urls, NOW, (entry,), ("T", "/"))
     body = feeds.WRITERS["rss"](feed)
     item = etree.fromstring(body).find("channel/item")
     assert item is not None and item.find("description") is None

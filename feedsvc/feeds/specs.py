@@ -139,6 +139,7 @@ class Feed:
     urls: Urls
     updated: datetime
     entries: tuple[Entry, ...]
+    by: tuple[str, str]  # whom the feed is by (name, page): its subject, else the site
 
     @property
     def page(self) -> str:
@@ -183,6 +184,12 @@ def feed(catalog: Catalog, spec: Spec, make: Callable[[Catalog, Article], Entry]
 def assembled(catalog: Catalog, spec: Spec, entries: tuple[Entry, ...]) -> Feed:
     """A spec's feed with these entries, made already (its articles' or its newest ones')."""
     updated = max((e.updated for e in entries), default=empty_feed_updated(catalog))
+    urls, subject = catalog.urls, spec.subject
+    by = (
+        (subject.name, subject.url or urls.author(subject.slug))
+        if subject
+        else (catalog.site.title, urls.page(spec.kind, spec.value))
+    )
     return Feed(
         spec.kind,
         spec.value,
@@ -192,4 +199,5 @@ def assembled(catalog: Catalog, spec: Spec, entries: tuple[Entry, ...]) -> Feed:
         catalog.urls,
         updated,
         entries,
+        by,
     )
