@@ -457,6 +457,38 @@ def test_a_broken_author_file_keeps_its_version_across_a_restart(content: Path) 
     assert "j-williams" not in library(content, cache=False).catalog().authors
 
 
+def test_a_broken_author_file_keeps_its_version_across_new_settings(content: Path) -> None:
+    """A restart under new settings reads every file again, and a file broken meanwhile
+    keeps the version the last run published."""
+    first = library(content)
+    assert first.cache is not None
+    first.cache.flush()
+    site, author = content / "site.yaml", content / WILLIAMS
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 10"))
+    author.write_text(author.read_text(encoding="utf-8").replace("name:", "nme:"))
+    restarted = library(content)
+    assert restarted.catalog().site.ttl == 10
+    assert restarted.catalog().authors["j-williams"].name == "J. Williams"
+    assert slugs(restarted) == slugs(first)
+
+
+def test_a_restart_reads_a_broken_file_again_whatever_its_stamp(content: Path) -> None:
+    """A broken file mended without a new stamp (made readable again: chmod moves neither
+    its time nor its size; here the same size and time) is read again by a restart."""
+    author = content / WILLIAMS
+    text = author.read_text(encoding="utf-8")
+    author.write_text(text.replace("name:", "nam :"), encoding="utf-8")
+    stamp = time.time_ns() - 60 * 10**9  # long enough ago to be trusted
+    os.utime(author, ns=(stamp, stamp))
+    broken = library(content)
+    assert broken.cache is not None and WILLIAMS in {p.path for p in broken.problems}
+    broken.cache.flush()
+    author.write_text(text, encoding="utf-8")
+    os.utime(author, ns=(stamp, stamp))
+    mended = library(content)
+    assert mended.problems == () and "j-williams" in mended.catalog().authors
+
+
 def test_a_related_typo_on_a_live_article_lets_the_edit_out(content: Path) -> None:
     """A mistyped `related` slug saved with a correction: the correction goes out, the bad
     link is left out and reported."""
@@ -532,6 +564,28 @@ def test_every_worker_keeps_the_same_last_good_version(content: Path) -> None:
     assert seeing.refresh({BOLTON}) and missing.refresh({BOLTON})
     for lib in (seeing, missing):
         assert "Ex-National" in lib.catalog().by_slug["john-bolton-indicted"].title
+
+
+def test_last_good_versions_outlive_a_change_of_settings(content: Path) -> None:
+    """A change to site.yaml re-reads every file, and neither that nor a restart under the
+    new settings (whose cache of reads no longer applies) loses a last good version: a
+    worker that missed the good save takes the one the others published."""
+    seeing, missing = library(content), library(content)
+    articles = seeing.catalog().by_author["j-williams"]
+    site, author = content / "site.yaml", content / WILLIAMS
+    settings, text = site.read_text(encoding="utf-8"), author.read_text(encoding="utf-8")
+    site.write_text(settings.replace("ttl: 5", "ttl: 10"), encoding="utf-8")
+    author.write_text(text.replace("J. Williams", "Jo Williams"), encoding="utf-8")
+    assert seeing.refresh({"site.yaml", WILLIAMS})
+    os.utime(author, ns=(time.time_ns() + 10**9,) * 2)  # the broken save comes later
+    author.write_text(text.replace("name:", "nme:"), encoding="utf-8")
+    assert seeing.refresh({WILLIAMS}) and missing.refresh({"site.yaml", WILLIAMS})
+    assert seeing.cache is not None
+    seeing.cache.flush()
+    site.write_text(settings.replace("ttl: 5", "ttl: 15"), encoding="utf-8")
+    for lib in (seeing, missing, library(content)):
+        assert lib.catalog().authors["j-williams"].name == "Jo Williams"
+        assert [a.slug for a in lib.catalog().by_author["j-williams"]] == [a.slug for a in articles]
 
 
 def test_a_site_yaml_with_an_error_keeps_the_last_good_settings(content: Path) -> None:

@@ -64,10 +64,15 @@ def changes(
             for path in set(reads) - set(stamps)
             if not any(under(path, folder) for folder in hidden)
         }
+        # A broken read is read again even with the same stamp: what broke it may not
+        # show there (a file made readable again: chmod moves neither time nor size).
         wanted = {
             path: found
             for path, found in stamps.items()
-            if reread_all or path not in reads or reads[path].stamp != found
+            if reread_all
+            or path not in reads
+            or reads[path].stamp != found
+            or reads[path].version is None
         }
         return wanted, gone, times
     named = {p for p in paths if is_source(p)}

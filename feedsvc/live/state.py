@@ -93,6 +93,8 @@ class Library:
                     # The authors the rules were decided with.
                     self._authors, self._kept_authors = current_authors(self._reads, self._good)
             self._refresh(None, scanning.result() if scanning else None)
+            for path in self._good.keys() - self._reads.keys():  # deleted while stopped
+                del self._good[path]
         finally:
             if scanning:  # an error came first
                 scanning.cancel()
@@ -176,9 +178,11 @@ class Library:
         self._reads.update(reads)
         changed = self._changed()
         touched = set(self._reads) if everything else {*reads, *gone}
-        if not everything:  # another process may have published a version this one missed
-            broken = [p for p in reads if reads[p].version is None]
-            self._good.update(self.bodies.good(broken) if broken else {})
+        # Another process may have published a version this one missed (or, on a first
+        # load, a previous run: a change of settings leaves its cache of reads unused).
+        broken = [p for p in reads if reads[p].version is None]
+        self._good.update(self.bodies.good(broken) if broken else {})
+        first = self._catalog is None
         authors_before = self._authors
         # A first load from the cache has its authors already (`_first_load`).
         if everything or any(is_author_file(p) for p in touched):
@@ -196,7 +200,7 @@ class Library:
         for path in previous:
             if (article := self._rules.accepted.get(path)) is not None:
                 self._good[path] = article
-        if not everything:
+        if not (first and everything):  # a whole first load is in the cache, not news
             accepted = self._rules.accepted
             self.bodies.put_good(published(self._reads, reads, gone, previous, accepted))
         self._problems = None

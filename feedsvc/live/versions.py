@@ -39,16 +39,18 @@ def published(
     reads: Mapping[str, FileRead],
     changed: Mapping[str, FileRead],
     gone: Iterable[str],
-    decided: Iterable[str],
+    decided: Mapping[str, Article | None],
     accepted: Mapping[str, Article],
 ) -> list[tuple[str, Version | None, int]]:
     """What a change published, as the body store records it for other processes: each
-    decided file whose current version is published and each changed author file, with
-    its file time (the newest wins there), and the files gone (None)."""
+    decided file whose current version is published and new (not one equal to the version
+    before, as a change of settings re-reads most), and each changed author file, with its
+    file time (the newest wins there), and the files gone (None)."""
     shared: list[tuple[str, Version | None, int]] = [(path, None, 0) for path in gone]
-    for path in decided:
+    for path, before in decided.items():
         read = reads.get(path)
-        if read and read.article and accepted.get(path) is read.article:
+        published_now = read is not None and accepted.get(path) is read.article
+        if read and read.article and published_now and read.article != before:
             shared.append((path, read.article, read.stamp[0]))
     shared += [(p, r.author, r.stamp[0]) for p, r in changed.items() if r.author]
     return shared

@@ -105,12 +105,17 @@ class ContentCache:
                     os.fchmod(file.fileno(), PRIVATE_FILE)  # written before files were private
                 # The cache folder is the service's own: nobody else writes it.
                 data = pickle.load(file)
-            if data["format"] == FORMAT and data["site"] == site:
+            if data["format"] == FORMAT:
                 reads = data["reads"]
                 good = {p: v for p, r in reads.items() if (v := r.article or r.author)}
                 good.update(data["good"])
-                return Snapshot(reads, good, data["rules"])
-            log.info("the content cache is for other settings; rebuilding it")
+                if data["site"] == site:
+                    return Snapshot(reads, good, data["rules"])
+                # Reads made for other settings are read again; what was published stays
+                # the last good version of a file broken since.
+                log.info("the content cache is for other settings; rebuilding it")
+                return Snapshot({}, good)
+            log.info("the content cache is of another format; rebuilding it")
         except FileNotFoundError:
             pass
         except Exception:  # a corrupt or foreign cache is never trusted, only replaced
