@@ -103,6 +103,9 @@ def test_broken_article(
         ("tags: [a]\n", 6, "'tags' is given twice"),
         ("related: [no-such-story]\n", 6, "related article 'no-such-story' does not exist"),
         ("related: [john-bolton-indictd]\n", 6, "the link is left out"),
+        ("related: [john bolton indicted]\n", 6, "the link is left out"),
+        ("related: [/articles/john-bolton-indicted/]\n", 6, "the link is left out"),
+        ("related: [{slug: john--bolton}]\n", 6, "the link is left out"),
     ],
 )
 def test_warnings_still_publish(
@@ -198,11 +201,16 @@ def test_tags_written_as_text(write: WriteFile, content: Path) -> None:
     assert article.tags == ("rail", "city")
 
 
-def test_a_mistyped_related_slug_suggests_the_closest(write: WriteFile, content: Path) -> None:
-    """A `related` typo is a warning naming the entry, with the closest existing slug."""
-    write("2025/zz-link.md", GOOD.replace("tags:", "related: [john-bolton-indictd]\ntags:"))
+@pytest.mark.parametrize("typo", ["john-bolton-indictd", "john bolton indicted", "John_Bolton-"])
+def test_a_mistyped_related_slug_suggests_the_closest(
+    write: WriteFile, content: Path, typo: str
+) -> None:
+    """A `related` typo, slug-shaped or not, is a warning naming the entry, with the
+    closest existing slug."""
+    write("2025/zz-link.md", GOOD.replace("tags:", f"related: [{typo}]\ntags:"))
     problem = only_problem(content)
     assert (problem.field, problem.hint) == ("related", "did you mean 'john-bolton-indicted'?")
+    assert f"'{typo}' does not exist" in problem.message
 
 
 @pytest.mark.parametrize("target", ["harbor-seawall-council-vote", "old-festival-slug"])

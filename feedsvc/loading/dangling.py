@@ -38,7 +38,7 @@ def warn_dangling(
                 hinted += 1
                 if known is None:
                     known = [s for a in accepted.values() for s in (a.slug, *a.aliases)]
-                close = difflib.get_close_matches(slug, known, n=1)
+                close = difflib.get_close_matches(slug.casefold(), known, n=1)
                 if close:
                     hint = f"did you mean '{close[0]}'?"
             if field == "related":

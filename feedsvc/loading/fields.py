@@ -205,12 +205,23 @@ def related(value: object) -> tuple[RelatedLink, ...]:
     return tuple(_related_item(item) for item in items)
 
 
+def _related_slug(value: object) -> str:
+    """A related article's slug. Text that cannot be a slug (`john bolton indicted`) is a
+    typo like any slug that names no article: the rules warn of it, with the closest slug,
+    and leave the link out, so the article still publishes."""
+    written = text(value, "related")
+    try:
+        return sys.intern(slug(written, "related"))
+    except FieldError:
+        return excerpt(written)
+
+
 def _related_item(item: object) -> RelatedLink:
     """One entry of `related`."""
     if isinstance(item, str):
         if "://" in item:
             return RelatedLink(url=web_url(item, "related"))
-        return RelatedLink(slug=sys.intern(slug(item, "related")))
+        return RelatedLink(slug=_related_slug(item))
     if isinstance(item, dict):
         unknown = set(item) - {"slug", "url", "title"}
         if unknown or ("slug" in item) == ("url" in item):
@@ -220,7 +231,7 @@ def _related_item(item: object) -> RelatedLink:
             )
         title = text(item["title"], "related title") if "title" in item else None
         if "slug" in item:
-            return RelatedLink(slug=sys.intern(slug(item["slug"], "related")), title=title)
+            return RelatedLink(slug=_related_slug(item["slug"]), title=title)
         return RelatedLink(url=web_url(item["url"], "related"), title=title)
     raise FieldError(
         f"a 'related' entry must be a slug, a URL or a mapping, not {excerpt(item)}",
