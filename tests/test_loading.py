@@ -244,7 +244,7 @@ def test_related_to_a_broken_file_is_a_warning(write: WriteFile, content: Path) 
     [
         ("title: T\nid_authority: x.org\n", 1, "'url' is missing"),
         ("title: T\nurl: news.example.org\nid_authority: x.org\n", 2, "not an absolute web"),
-        ("title: [T\n", 1, "cannot read it"),
+        ("title: [T\n", 2, "not valid YAML"),
     ],
 )
 def test_site_settings_that_stop_a_first_start(
@@ -288,6 +288,7 @@ def test_other_site_setting_errors_take_the_default(
         ("https://News.Example.org/", "news.example.org"),
         ("https://news.example.org:8443/news/", "news.example.org"),
         ("https://bücher.example/", "xn--bcher-kva.example"),
+        ("https://news.example.org./", "news.example.org"),
     ],
 )
 def test_a_missing_id_authority_is_the_host_of_url(content: Path, url: str, authority: str) -> None:
@@ -304,6 +305,40 @@ def test_a_missing_id_authority_is_the_host_of_url(content: Path, url: str, auth
     pinned = f"title: T\nurl: {url}\nid_authority: {authority}\n"
     (content / "site.yaml").write_text(pinned, encoding="utf-8")
     assert {a.slug: a.id for a in load(content).articles} == ids
+
+
+@pytest.mark.parametrize("written", ["bücher.example", "BÜCHER.example.", "xn--bcher-kva.example"])
+def test_id_authority_is_one_host_however_written(content: Path, written: str) -> None:
+    """A pinned `id_authority` gives the ids its host gives, in Unicode or IDNA, any case,
+    with or without the final dot."""
+    site = "title: T\nurl: https://bücher.example/\nid_authority: {}\n"
+    (content / "site.yaml").write_text(site.format(written), encoding="utf-8")
+    loaded = load(content)
+    assert loaded.site.id_authority == "xn--bcher-kva.example" and not loaded.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "title: T\nurl: https://x.org/\ncopyright: [unclosed\n",
+            4,
+            "not valid YAML: did not find",
+        ),
+        ("title: T\nurl: https://x.org/\nttl: " + "9" * 5000 + "\n", 1, "cannot read it: Exceeds"),
+        ("title: &t T\nurl: https://x.org/\ncopyright: *t\n", 1, "it uses a YAML alias"),
+    ],
+)
+def test_a_site_yaml_that_is_no_yaml_says_where(
+    content: Path, text: str, line: int, message: str
+) -> None:
+    """YAML that cannot be read is an error at the line the parser stopped, in words."""
+    (content / "site.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(SiteError) as raised:
+        load(content)
+    [problem] = raised.value.problems
+    assert (problem.line, problem.message.startswith(message)) == (line, True), problem
+    assert "0x" not in problem.message
 
 
 def test_site_defaults(content: Path) -> None:

@@ -118,8 +118,9 @@ def _yaml(root: Path) -> tuple[dict[str, Any], dict[str, int], Problem | None]:
         loader = yaml.CSafeLoader(text)
         try:
             node = loader.get_single_node()
-            if node is not None and aliased(node) is not None:
-                return {}, {}, error(SITE_FILE, 1, "it uses a YAML alias (*…)", "write values out")
+            if node is not None and (shared := aliased(node)) is not None:
+                at = shared.start_mark.line + 1
+                return {}, {}, error(SITE_FILE, at, "it uses a YAML alias (*…)", "write values out")
             data = loader.construct_document(node) if node else {}
         finally:
             loader.dispose()
@@ -130,16 +131,35 @@ def _yaml(root: Path) -> tuple[dict[str, Any], dict[str, int], Problem | None]:
         return {}, {}, error(SITE_FILE, 1, failed.message, failed.hint)
     # ValueError: an int of over 4,300 digits (and UnicodeDecodeError, which is one).
     except (ValueError, RecursionError, yaml.YAMLError) as failed:
-        return {}, {}, error(SITE_FILE, 1, f"cannot read it: {excerpt(failed)}", "fix the YAML")
+        return {}, {}, _not_yaml(failed)
     if not isinstance(data, dict):
         return {}, {}, error(SITE_FILE, 1, "it is not a list of settings", "see the README")
     lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node else {}
     return {str(k): v for k, v in data.items()}, lines, None
 
 
+def _not_yaml(failed: Exception) -> Problem:
+    """Why site.yaml is no YAML, at the line where it goes wrong if the parser knows it."""
+    if isinstance(failed, yaml.MarkedYAMLError):
+        mark = failed.problem_mark or failed.context_mark
+        return error(
+            SITE_FILE,
+            mark.line + 1 if mark else 1,
+            f"not valid YAML: {excerpt(failed.problem or 'invalid YAML')}",
+            "check this line: quote values that contain ': ' or start with a special character",
+        )
+    return error(SITE_FILE, 1, f"cannot read it: {excerpt(str(failed))}", "fix the YAML")
+
+
 def _host(url: str) -> str:
-    """A URL's host as an id authority: lower case, IDNA, no port."""
-    host = urlsplit(url).hostname or ""
+    """A URL's host as an id authority: lower case, IDNA, no port, no final dot."""
+    return _domain(urlsplit(url).hostname or "")
+
+
+def _domain(host: str) -> str:
+    """A host name in the one form ids use: lower case, IDNA, without the final dot of a
+    fully qualified name, so that each way of writing a host gives the same ids."""
+    host = host.lower().rstrip(".")
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
@@ -173,8 +193,10 @@ def _timezone(value: object) -> str:
 
 def _authority(value: object) -> str:
     """The domain in `tag:` ids: a bare host name, fixed for the site's life."""
-    result = fields.text(value, "id_authority").lower()
-    if not all(part.replace("-", "").isalnum() for part in result.split(".")):
+    result = _domain(fields.text(value, "id_authority"))
+    if not result.isascii() or not all(
+        part.replace("-", "").isalnum() for part in result.split(".")
+    ):
         raise FieldError(
             f"'{result}' is not a domain name",
             "write the site's domain alone, e.g. news.example.org (no https://, no path)",
