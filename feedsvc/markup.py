@@ -42,6 +42,11 @@ def xml_text(text: str) -> str:
 
 # Not cached here: `feeds.EntryCache` keeps each article's HTML and each bio within the
 # worker's render budget; a cache by count held any number of bytes (4,096 bodies).
+# nh3's own list, without `cite` (on blockquote, q, ins, del): a URL it does not resolve,
+# so a relative one would point off the site's sub-path, and one no reader shows.
+_ATTRIBUTES = {tag: names - {"cite"} for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+
+
 def render(markdown: str, page: str, site: str) -> str:
     """Markdown → sanitized HTML whose links and images are absolute.
 
@@ -52,6 +57,7 @@ def render(markdown: str, page: str, site: str) -> str:
     urls = Urls(site)
     return nh3.clean(
         unsafe,
+        attributes=_ATTRIBUTES,
         link_rel=None,  # keep links as written; readers add their own rel
         url_schemes={"http", "https", "mailto"},
         # nh3 calls this for every href/src that has no scheme; its own

@@ -256,6 +256,15 @@ def test_links_resolve_under_the_sites_sub_path(markdown: str, links: list[str])
     assert hrefs(render(markdown, PAGE, SITE)) == links
 
 
+def test_no_url_is_left_unresolved() -> None:
+    """`cite` (which nh3 does not resolve, and readers do not show) is dropped: no URL in a
+    body is left relative, off the site's sub-path."""
+    quoted = (
+        '<blockquote cite="/articles/x/">a</blockquote> <q cite="n/">b</q> <ins cite="/m">c</ins>'
+    )
+    assert "cite" not in render(quoted, PAGE, SITE)
+
+
 ROOT_PAGE = "https://example.com/articles/a/"
 WRITTEN = [
     "/articles/b/",
