@@ -135,7 +135,9 @@ _KEPT_TAG = re.compile(r'<img(?: alt="([^"]*)")?>|(<[^>]*>)')
 # and \u2013 the en dash.
 _CLOSE = r".,;:!?)\]}»”\u2019"  # the inside of a character class
 _OPEN = r"(\[{«“\u2018"
-_EMPTY_PAIR = re.compile(r"(?:^| )(?:\( ?\)|\[ ?\]|\{ ?\}|“ ?”|\u2018 ?\u2019|« ?»)(?=[ .,;:!?]|$)")
+_EMPTY_PAIR = re.compile(
+    r"(?:^| )(?:\( ?\)|\[ ?\]|\{ ?\}|“ ?”|\u2018 ?\u2019|« ?»|\" ?\")(?=[ .,;:!?]|$)"
+)
 _WEAK_BEFORE_MARK = re.compile(  # "said, ." → "said ."; "said — ." → "said ."
     rf"(?: ?[,;:]| [—\u2013])(?= ?[.,;:!?](?:[ {_CLOSE}]|$))"
 )
@@ -166,24 +168,44 @@ def _close_up(text: str) -> str:
     return _DOUBLED_STOP.sub("", text).strip()
 
 
+# Where content was replaced or removed (an image, inline HTML): only a paragraph with one
+# is closed up, so text as the author wrote it (`?` in code, French "Quoi ?") stays as is.
+# A character of the Private Use Area, which no body keeps (`summarize` drops it first).
+_HOLE = "\ue000"
+# A figure's image beside its caption: Hugo's `figure` gives the image the caption as its
+# alt text, which the summary would then say twice.
+_CAPTIONED_IMAGE = re.compile(r"<img[^>]*>(?=(?:(?!</figure>).)*<figcaption>)", re.DOTALL)
+
+
 def _kept_tag_text(match: re.Match[str]) -> str:
     """A block's edge or a line break separates words; an image is its alt text."""
-    return " " if match[2] else match[1] or ""
+    return " " if match[2] else _HOLE + (match[1] or "") + _HOLE
 
 
 def plain_text(fragment: str) -> str:
     """The readable text of an HTML fragment, on one line: images as their alt text,
-    no `<script>` or `<style>` content, entities decoded once, XML-safe."""
-    kept = _KEPT_TAG.sub(_kept_tag_text, _TEXT_CLEANER.clean(fragment))
-    return _close_up(xml_text(html.unescape(kept)))
+    no `<script>` or `<style>` content, entities decoded once, XML-safe; closed up where
+    something was removed."""
+    cleaned = _CAPTIONED_IMAGE.sub("", _TEXT_CLEANER.clean(fragment))
+    kept = xml_text(html.unescape(_KEPT_TAG.sub(_kept_tag_text, cleaned)))
+    if _HOLE in kept:
+        return _close_up(kept.replace(_HOLE, ""))
+    return " ".join(kept.split())
 
 
 class _SummaryRenderer(RendererHTML):
-    """Inline HTML for summaries: an image is its description (the alt text), as markup."""
+    """Inline HTML for summaries: an image is its description (the alt text), as markup,
+    and each is marked as a place where content was replaced."""
 
     def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         """The description's own inline HTML, which `plain_text` reduces to its text."""
-        return self.renderInline(tokens[idx].children or [], options, env)
+        return _HOLE + self.renderInline(tokens[idx].children or [], options, env) + _HOLE
+
+    def html_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        """Inline HTML as written, marked: nh3 may remove it and what it holds."""
+        return _HOLE + tokens[idx].content
 
 
 _SUMMARY_RENDERER = _SummaryRenderer()
@@ -220,18 +242,50 @@ def summarize(markdown: str, length: int = SUMMARY_LENGTH, *, site: str = "/") -
     URL, is what `{{ site.url }}` writes.
     """
     env: EnvType = {}  # the parse's link references, which the paragraphs' links use
-    tokens = _MARKDOWN.parse(expand(xml_text(markdown), site), env)
+    source = expand(xml_text(markdown).replace(_HOLE, ""), site)
     parts: list[str] = []
-    text = ""
-    for opening, inline in itertools.pairwise(tokens):
-        if opening.type != "paragraph_open" or inline.type != "inline" or _is_figure(inline):
-            continue
-        part = plain_text(
-            _SUMMARY_RENDERER.renderInline(inline.children or [], _MARKDOWN.options, env)
-        )
-        if _WORDY.search(part):  # not only marks that removed content left around it
-            parts.append(part)
-            text = _close_up(" ".join(parts))  # again: a part may start with a closing mark
-            if len(text) > length:
-                break
-    return _shorten(text, length)
+    items: list[str] = []  # the paragraphs of the list being read
+    depth = 0
+    tokens = _MARKDOWN.parse(source, env)
+    for opening, inline in itertools.zip_longest(tokens, tokens[1:]):
+        if opening.type in _LIST_OPENS:
+            depth += 1
+        elif opening.type in _LIST_CLOSES:
+            depth -= 1
+            if not depth and items:
+                parts.append(_listed(items))
+                items = []
+        found = _paragraphs(opening, inline, env)
+        (items if depth else parts).extend(p for p in found if _WORDY.search(p))
+        if len(" ".join(parts)) > length:
+            break
+    return _shorten(" ".join(parts), length)
+
+
+_LIST_OPENS = {"bullet_list_open", "ordered_list_open"}
+_LIST_CLOSES = {"bullet_list_close", "ordered_list_close"}
+_HTML_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+def _paragraphs(opening: Token, inline: Token | None, env: EnvType) -> list[str]:
+    """The plain text of a Markdown paragraph that is prose (not a figure), or of each
+    paragraph (`<p>`) of an HTML block, as a body imported from HTML has them."""
+    if opening.type == "html_block":
+        cleaned = _TEXT_CLEANER.clean(opening.content)
+        return [plain_text(_HOLE + p) for p in _HTML_PARAGRAPH.findall(cleaned)]
+    if opening.type != "paragraph_open" or inline is None or inline.type != "inline":
+        return []
+    if _is_figure(inline):
+        return []
+    return [
+        plain_text(_SUMMARY_RENDERER.renderInline(inline.children or [], _MARKDOWN.options, env))
+    ]
+
+
+def _listed(items: list[str]) -> str:
+    """A list's items as one run of text: separated by "; " unless an item ends a sentence
+    or a clause itself."""
+    return "".join(
+        item + ("" if at == len(items) - 1 else " " if item[-1] in ".!?;:," else "; ")
+        for at, item in enumerate(items)
+    )
