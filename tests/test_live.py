@@ -227,6 +227,25 @@ def test_bodies_live_in_the_store_not_in_the_catalog(write: WriteFile, content: 
     assert lib.catalog().body(lib.catalog().by_slug["john-bolton-indicted"]) == body
 
 
+def test_without_a_cache_a_held_catalog_keeps_its_bodies(content: Path) -> None:
+    """In memory, the bodies of a catalog that a request still holds stay, however many
+    edits later (the file has another body by then); once it is let go, they go."""
+    lib = library(content, cache=False)
+    held = lib.catalog()
+    path = content / BOLTON
+    text = path.read_text(encoding="utf-8")
+    for word in ("first", "second", "third"):
+        path.write_text(text.replace("grand jury", f"{word} grand jury"), encoding="utf-8")
+        assert lib.refresh({BOLTON})
+    assert "grand jury" in held.body(held.by_slug["john-bolton-indicted"])
+    digest = held.by_slug["john-bolton-indicted"].digest
+    del held
+    gc.collect()
+    path.write_text(text.replace("grand jury", "fourth grand jury"), encoding="utf-8")
+    assert lib.refresh({BOLTON})
+    assert lib.bodies.get(digest) is None
+
+
 def test_a_lost_body_store_falls_back_to_the_file(content: Path) -> None:
     """With the store gone, an unchanged file's body is read from the file again."""
     first = library(content)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -73,6 +74,8 @@ class Library:
         self._logged: set[Problem] = set()
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
         self._catalog: Catalog | None = None
+        # Catalogs swapped out that requests may still hold: their bodies stay in memory.
+        self._held: weakref.WeakSet[Catalog] = weakref.WeakSet()
         self._cold = True  # nothing came from a cache: write one soon
         self._failing = False  # the last refresh raised: the folder may be ahead of us
         with paused_collector(freeze=True):  # the first load lives as long as the process
@@ -209,8 +212,10 @@ class Library:
         self._catalog = self._next_catalog(
             previous, authors_before, everything=everything, changed=changed
         )
-        if self.bodies.in_memory:  # requests may still hold the old catalog
-            self.bodies.keep_only(self._digests(old))
+        if self.bodies.in_memory:
+            if old is not None:
+                self._held.add(old)
+            self.bodies.keep_only(self._digests())
         # Soon only after a cold load: a restart's few changes can wait.
         if self.cache and self.cache.writable and (reads or gone or self._cold):
             snapshot = Snapshot(dict(self._reads), dict(self._good), self._rules.copy())
@@ -245,12 +250,13 @@ class Library:
         read = self._reads.get(path)
         return read.line(name) if read else 1
 
-    def _digests(self, old: Catalog | None) -> set[str]:
-        """Every body a file, a last good version or a request's catalog may still need."""
+    def _digests(self) -> set[str]:
+        """Every body a file, a last good version or a catalog that a request may still
+        hold (any not yet let go, however many edits ago) may still need."""
         digests = {r.article.digest for r in self._reads.values() if r.article}
         digests.update(a.digest for a in self._good.values() if isinstance(a, Article))
-        if old is not None:
-            digests.update(a.digest for a in (*old.articles, *old.drafts, *old.scheduled))
+        for held in list(self._held):
+            digests.update(a.digest for a in (*held.articles, *held.drafts, *held.scheduled))
         return digests
 
     def _log(self, problems: Iterable[Problem]) -> None:
