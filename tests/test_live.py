@@ -351,6 +351,22 @@ def test_the_watcher_refreshes_once_changes_settle(
     assert seen == refreshes
 
 
+def test_a_worker_forked_while_changes_wait_catches_up_first(content: Path) -> None:
+    """gunicorn's master waits for changes to settle; a worker it forks meanwhile (to
+    replace one) reads them before it serves, not after its own watch starts."""
+    lib = library(content)
+    follower = Watcher(lib)
+    follower.settle = 3600  # the master: still waiting
+    path = content / BOLTON
+    path.write_text(path.read_text(encoding="utf-8").replace("Former National", "Ex-National"))
+    batch = {(Change.modified, str(path))}
+    follower.follow(iter([set(), batch]), content, set(folders(content)))
+    assert follower.behind and "Former" in lib.catalog().by_slug["john-bolton-indicted"].title
+    follower.after_fork()  # what the forked worker runs
+    assert not follower.behind
+    assert "Ex-National" in lib.catalog().by_slug["john-bolton-indicted"].title
+
+
 def test_the_watcher_starts_again_when_a_folder_appears(content: Path) -> None:
     """A new folder ends the current watch (the next one watches it too, and scans)."""
     lib = library(content)

@@ -34,6 +34,9 @@ class Watcher:
         self._started = False
         self._thread: threading.Thread | None = None
         self._failed_watches = 0  # in a row, with no batch of changes in between
+        # Changes seen and not yet applied (the master waits for them to settle): a
+        # worker forked meanwhile would start with content older than the others serve.
+        self.behind = False
 
     def start(self) -> None:
         """Follow changes from now on, in this process and in any worker forked from it."""
@@ -56,8 +59,16 @@ class Watcher:
 
     def after_fork(self) -> None:
         """In a forked worker: a watcher of its own (threads do not survive a fork), which
-        catches up first and follows every change at once."""
+        catches up first and follows every change at once. If the parent was behind, the
+        worker catches up before it serves: a worker forked to replace one (after a crash,
+        a timeout, a HUP) must not serve older content than the others, even briefly."""
         self.settle = 0.0
+        if self.behind:
+            try:
+                self.library.refresh()
+            except Exception:  # the watcher's own catch-up tries again
+                log.exception("catching up after the fork failed; the watcher will")
+            self.behind = False
         if self._started:
             self.start()
 
@@ -113,10 +124,12 @@ class Watcher:
             paths = {os.path.relpath(path, root).replace(os.sep, "/") for _, path in batch}
             others = {p for p in paths if p != SITE_FILE and not is_source(p)}
             if any(p in watched or (root / p).is_dir() for p in others):
+                self.behind = True
                 return  # the next watch catches up
             if paths:
                 sources |= paths - others
                 last_change = time.monotonic()
+                self.behind = self.behind or bool(sources)
             ready = max(last_change + self.settle, retry_at)
             if not (catch_up or sources) or time.monotonic() < ready:
                 continue
@@ -127,5 +140,5 @@ class Watcher:
                 # A scan later, so that the changes of this batch are not lost.
                 catch_up, retry_at = True, time.monotonic() + RETRY
             else:
-                catch_up = False
+                catch_up = self.behind = False
             sources = set()
