@@ -236,16 +236,17 @@ def _shorten(text: str, length: int) -> str:
 def summarize(markdown: str, length: int = SUMMARY_LENGTH, *, site: str = "/") -> str:
     """A plain-text summary from a body's paragraphs (not its headings), cut at a word.
 
-    Paragraphs are joined with a space; a paragraph that is only an image, or that has no
-    word once markup is removed, is skipped. Only as many paragraphs as the cut needs
-    are converted. Tags and shortcodes are expanded as for `render`; `site`, the site's
-    URL, is what `{{ site.url }}` writes.
+    Paragraphs (an HTML block's `<p>`s too) are joined with a space, a list's items with
+    "; "; a paragraph that is only an image, or that has no word once markup is removed,
+    is skipped. Only as many paragraphs as the cut needs are converted. Tags and
+    shortcodes are expanded as for `render`; `site`, the site's URL, is what
+    `{{ site.url }}` writes.
     """
     env: EnvType = {}  # the parse's link references, which the paragraphs' links use
     source = expand(xml_text(markdown).replace(_HOLE, ""), site)
     parts: list[str] = []
     items: list[str] = []  # the paragraphs of the list being read
-    depth = 0
+    depth, text = 0, ""
     tokens = _MARKDOWN.parse(source, env)
     for opening, inline in itertools.zip_longest(tokens, tokens[1:]):
         if opening.type in _LIST_OPENS:
@@ -257,9 +258,10 @@ def summarize(markdown: str, length: int = SUMMARY_LENGTH, *, site: str = "/") -
                 items = []
         found = _paragraphs(opening, inline, env)
         (items if depth else parts).extend(p for p in found if _WORDY.search(p))
-        if len(" ".join(parts)) > length:
+        text = " ".join([*parts, _listed(items)] if items else parts)
+        if len(text) > length:  # a list too: a body may be one list of thousands of items
             break
-    return _shorten(" ".join(parts), length)
+    return _shorten(text, length)
 
 
 _LIST_OPENS = {"bullet_list_open", "ordered_list_open"}
@@ -270,7 +272,7 @@ _HTML_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 def _paragraphs(opening: Token, inline: Token | None, env: EnvType) -> list[str]:
     """The plain text of a Markdown paragraph that is prose (not a figure), or of each
     paragraph (`<p>`) of an HTML block, as a body imported from HTML has them."""
-    if opening.type == "html_block":
+    if opening.type == "html_block":  # closed up as a whole: nh3 may have removed anything
         cleaned = _TEXT_CLEANER.clean(opening.content)
         return [plain_text(_HOLE + p) for p in _HTML_PARAGRAPH.findall(cleaned)]
     if opening.type != "paragraph_open" or inline is None or inline.type != "inline":

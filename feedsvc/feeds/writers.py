@@ -89,7 +89,7 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
     fg.generator(GENERATOR)
     fg.ttl(site.ttl)
     if fmt == "atom":
-        if not feed.entries:  # RFC 4287 §4.1.1: with no entry to name one, the feed must
+        if not feed.entries:  # RFC 4287 §4.1.1: no entry names an author, so the feed does
             name, page = feed.by
             fg.author({"name": xml_text(name), "uri": page})
         if site.logo:
