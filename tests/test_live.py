@@ -507,6 +507,21 @@ def test_a_broken_author_file_keeps_its_version_across_new_settings(content: Pat
     assert slugs(restarted) == slugs(first)
 
 
+def test_a_file_deleted_while_stopped_has_no_last_good_version(content: Path) -> None:
+    """Under new settings too, a file deleted while the service was stopped, then saved
+    broken, does not bring back the version the last run published."""
+    first = library(content)
+    assert first.cache is not None
+    first.cache.flush()
+    site, article = content / "site.yaml", content / BOLTON
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 10"))
+    article.unlink()
+    restarted = library(content)
+    article.write_text("---\ntitle: [half-saved\n", encoding="utf-8")
+    restarted.refresh({BOLTON})
+    assert "john-bolton-indicted" not in slugs(restarted)
+
+
 def test_a_restart_reads_a_broken_file_again_whatever_its_stamp(content: Path) -> None:
     """A broken file mended without a new stamp (made readable again: chmod moves neither
     its time nor its size; here the same size and time) is read again by a restart."""

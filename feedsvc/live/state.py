@@ -95,9 +95,11 @@ class Library:
                     self._rules = cached.rules
                     # The authors the rules were decided with.
                     self._authors, self._kept_authors = current_authors(self._reads, self._good)
+            versions_only = bool(self._good) and not self._reads  # cached for other settings
             self._refresh(None, scanning.result() if scanning else None)
-            for path in self._good.keys() - self._reads.keys():  # deleted while stopped
-                del self._good[path]
+            if versions_only:  # with no reads to compare, a file deleted meanwhile shows here
+                for path in self._good.keys() - self._reads.keys():
+                    del self._good[path]
         finally:
             if scanning:  # an error came first
                 scanning.cancel()
