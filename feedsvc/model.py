@@ -64,6 +64,16 @@ class Site:
     author: str | None = None  # who writes an article that names nobody: a slug or a name
 
 
+@dataclass(frozen=True)
+class KeptSettings:
+    """site.yaml's settings last in force, as the body store keeps them for the next start
+    (and for any process that starts while site.yaml has errors): with the base URL they
+    were read for, since `FEEDSVC_BASE_URL` replaces `url`."""
+
+    base_url: str | None
+    site: Site
+
+
 @quick_pickle
 @dataclass(frozen=True, slots=True)
 class Author:

@@ -27,6 +27,7 @@ from feedsvc.live import Library, Watcher, reading, state, watcher
 from feedsvc.loading import documents
 from feedsvc.loading.discover import folders
 from feedsvc.loading.rules import KEPT
+from feedsvc.loading.site import SiteError
 from feedsvc.runtime import Child, paused_collector
 from feedsvc.store.cache import ContentCache, Snapshot
 
@@ -651,6 +652,38 @@ def test_a_site_yaml_with_an_error_keeps_the_last_good_settings(content: Path) -
     site.write_text(text.replace("The Harbor Ledger", "The Ledger"))
     lib.refresh({"site.yaml"})
     assert lib.catalog().site.title == "The Ledger" and lib.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("good", "broken"),
+    [("title: The Harbor Ledger", "title: [The Ledger"), ("ttl: 7", "ttl: 0\ntitle: The Ledger")],
+)
+def test_a_start_while_site_yaml_has_errors_takes_the_last_good_settings(
+    content: Path, good: str, broken: str
+) -> None:
+    """A restart (or a worker gunicorn starts again) while site.yaml has errors serves the
+    settings last in force, as the running service did, and reports the errors; without
+    the cache folder, or for another base URL, there are none to take."""
+    running = library(content)
+    site = content / "site.yaml"
+    text = site.read_text(encoding="utf-8")
+    text = text.replace("ttl: 5\n", "ttl: 7\n")
+    site.write_text(text, encoding="utf-8")
+    assert running.refresh({"site.yaml"}) and running.site.ttl == 7
+    site.write_text(text.replace(good, broken), encoding="utf-8")
+    running.refresh({"site.yaml"})
+    restarted = library(content)
+    assert restarted.site == running.site and restarted.site.ttl == 7
+    assert feed_bytes(restarted) == feed_bytes(running)
+    assert any(p.path == "site.yaml" and p.severity == "error" for p in restarted.problems)
+    for fresh in (
+        lambda: Library(content, "https://mirror.example.net/", cache=restarted.cache),
+        lambda: library(content, cache=False),
+    ):
+        try:
+            assert fresh().site.ttl == 5  # the file's own, with its errors' defaults
+        except SiteError:
+            assert "[" in broken  # no url to read: nothing can be served
 
 
 def test_a_restart_after_a_release_time_or_an_author_edit_shows_them(content: Path) -> None:

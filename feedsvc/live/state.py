@@ -29,7 +29,7 @@ from feedsvc.loading.discover import (
 )
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import Candidates, Rules
-from feedsvc.model import Article, Author, Problem, Site
+from feedsvc.model import Article, Author, KeptSettings, Problem, Site
 from feedsvc.runtime import Child, paused_collector, settle
 from feedsvc.store.bodies import Bodies, MemoryBodies
 from feedsvc.store.cache import ContentCache, Snapshot
@@ -63,7 +63,6 @@ class Library:
         self.cache = cache
         # One refresh at a time; readers never wait. Re-entrant: a refresh may fork.
         self._lock = threading.RLock()
-        self._settings = SiteFile(root, base_url)
         self._reads: dict[str, FileRead] = {}
         self._folders: dict[str, int] = {}  # every folder scan enters → its mtime in ns
         self._good: dict[str, Article | Author] = {}  # path → the version last published
@@ -73,6 +72,7 @@ class Library:
         self._problems: tuple[Problem, ...] | None = None  # derived when asked
         self._logged: set[Problem] = set()
         self.bodies: Bodies = cache.bodies if cache else MemoryBodies()
+        self._settings = SiteFile(root, base_url, self.bodies)
         self._catalog: Catalog | None = None
         # Catalogs swapped out that requests may still hold: their bodies stay in memory.
         self._held: weakref.WeakSet[Catalog] = weakref.WeakSet()
@@ -186,7 +186,9 @@ class Library:
         # Another process may have published a version this one missed (or, on a first
         # load, a previous run: a change of settings leaves its cache of reads unused).
         broken = [p for p in reads if reads[p].version is None]
-        self._good.update(self.bodies.good(broken) if broken else {})
+        for path, version in (self.bodies.good(broken) if broken else {}).items():
+            if not isinstance(version, KeptSettings):  # (only site.yaml has those)
+                self._good[path] = version
         first = self._catalog is None
         authors_before = self._authors
         # A first load from the cache has its authors already (`_first_load`).

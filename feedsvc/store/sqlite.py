@@ -12,11 +12,11 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from feedsvc.model import Article, Author
+from feedsvc.model import Article, Author, KeptSettings
 
 log = logging.getLogger(__name__)
 
-Version = Article | Author
+Version = Article | Author | KeptSettings  # what a file (site.yaml too) last published
 PRIVATE_FOLDER = 0o700  # bodies and versions include drafts: only the service reads them
 PRIVATE_FILE = 0o600
 
