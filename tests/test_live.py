@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import pickle
@@ -28,6 +29,7 @@ from feedsvc.loading import documents
 from feedsvc.loading.discover import folders
 from feedsvc.loading.rules import KEPT
 from feedsvc.loading.site import SiteError
+from feedsvc.model import KeptSettings
 from feedsvc.runtime import Child, paused_collector
 from feedsvc.store.cache import ContentCache, Snapshot
 
@@ -684,6 +686,19 @@ def test_a_start_while_site_yaml_has_errors_takes_the_last_good_settings(
             assert fresh().site.ttl == 5  # the file's own, with its errors' defaults
         except SiteError:
             assert "[" in broken  # no url to read: nothing can be served
+
+
+def test_settings_kept_by_another_version_are_not_taken(content: Path) -> None:
+    """Settings kept by a feedsvc whose settings had other fields are not taken: the
+    file's own, with its errors' defaults, are."""
+    running = library(content)
+    old = copy.copy(running.site)
+    object.__delattr__(old, "language")  # as if kept before `language` was a setting
+    running.bodies.put_good([("site.yaml", KeptSettings(None, old), 2**62)])
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 0"))
+    restarted = library(content)
+    assert restarted.site.ttl == 5 and restarted.site.language == "en"
 
 
 def test_a_restart_after_a_release_time_or_an_author_edit_shows_them(content: Path) -> None:

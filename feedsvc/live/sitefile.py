@@ -10,6 +10,7 @@ fall back on and none at all (no `url`) stops the start.
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from pathlib import Path
 
 from feedsvc.loading.discover import SITE_FILE, Stamp, stamp
@@ -39,11 +40,14 @@ class SiteFile:
             self._keep(first)
 
     def _kept(self) -> Site | None:
-        """The settings a previous process kept, if read for this base URL."""
+        """The settings a previous process kept, if read for this base URL (and by a version
+        of feedsvc whose settings have the same fields)."""
         found = self._store.good([SITE_FILE]).get(SITE_FILE)
-        if isinstance(found, KeptSettings) and found.base_url == self.base_url:
-            return found.site
-        return None
+        if not isinstance(found, KeptSettings) or found.base_url != self.base_url:
+            return None
+        if vars(found.site).keys() != {field.name for field in fields(Site)}:
+            return None
+        return found.site
 
     def _keep(self, read: SiteRead) -> None:
         """Keep settings now in force for later starts (the newest file time wins)."""
