@@ -186,7 +186,12 @@ def plain_text(fragment: str) -> str:
     """The readable text of an HTML fragment, on one line: images as their alt text,
     no `<script>` or `<style>` content, entities decoded once, XML-safe; closed up where
     something was removed."""
-    cleaned = _CAPTIONED_IMAGE.sub("", _TEXT_CLEANER.clean(fragment))
+    return _text_of(_TEXT_CLEANER.clean(fragment))
+
+
+def _text_of(cleaned: str) -> str:
+    """`plain_text` of a fragment that `_TEXT_CLEANER` has cleaned already."""
+    cleaned = _CAPTIONED_IMAGE.sub("", cleaned)
     kept = xml_text(html.unescape(_KEPT_TAG.sub(_kept_tag_text, cleaned)))
     if _HOLE in kept:
         return _close_up(kept.replace(_HOLE, ""))
@@ -274,7 +279,7 @@ def _paragraphs(opening: Token, inline: Token | None, env: EnvType) -> list[str]
     paragraph (`<p>`) of an HTML block, as a body imported from HTML has them."""
     if opening.type == "html_block":  # closed up as a whole: nh3 may have removed anything
         cleaned = _TEXT_CLEANER.clean(opening.content)
-        return [plain_text(_HOLE + p) for p in _HTML_PARAGRAPH.findall(cleaned)]
+        return [_text_of(_HOLE + p) for p in _HTML_PARAGRAPH.findall(cleaned)]
     if opening.type != "paragraph_open" or inline is None or inline.type != "inline":
         return []
     if _is_figure(inline):

@@ -49,8 +49,7 @@ def published(
     shared: list[tuple[str, Version | None, int]] = [(path, None, 0) for path in gone]
     for path, before in decided.items():
         read = reads.get(path)
-        published_now = read is not None and accepted.get(path) is read.article
-        if read and read.article and published_now and read.article != before:
+        if read and read.article and accepted.get(path) is read.article and read.article != before:
             shared.append((path, read.article, read.stamp[0]))
     shared += [(p, r.author, r.stamp[0]) for p, r in changed.items() if r.author]
     return shared
