@@ -197,6 +197,43 @@ def test_memory_stays_flat_under_an_endless_stream_of_edits(tmp_path: Path) -> N
     assert grown < budget.limit + 512 * 2**10
 
 
+BIO_EDITS = 120
+BIO_TRACED = 60
+
+
+def test_memory_stays_flat_under_edits_of_a_long_bio(tmp_path: Path) -> None:
+    """Edit an author's long bio over and over, asking for their feeds and an article page
+    after each edit: the page shows the new bio, and memory stops growing once the budget
+    is full, however little of an entry the bio is (no entry shows it)."""
+    content = small_site(tmp_path / "articles", ["A short first article.", "And a second."])
+    author = content / "authors/a.md"
+    budget = RenderBudget(64 * 2**10)
+    library = Library(content)
+    app = make_app(content, render_budget=budget.limit)
+    server = FeedServer(not_a_feed, FeedResponses(library, EntryCache(budget)))
+    grown = 0
+    for n in range(BIO_EDITS):
+        if n == BIO_EDITS - BIO_TRACED:
+            gc.collect()
+            tracemalloc.start()
+        bio = f"Bio number {n}. " + prose(100)
+        author.write_text(f"---\nname: A. Writer\n---\n{bio}\n", encoding="utf-8")
+        assert library.refresh({"authors/a.md"})
+        for path in [*SITE_FEEDS, "/authors/a/rss.xml", "/authors/a/atom.xml"]:
+            assert poll(server, path)[0] == 200
+        assert budget.size <= budget.limit
+    try:
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # Each bio kept alive would be about 100 KB: 60 of them, six megabytes.
+    assert grown < budget.limit + 512 * 2**10
+    app.extensions["feedsvc"].refresh({"authors/a.md"})
+    page = app.test_client().get("/articles/a0/").get_data(as_text=True)
+    assert f"Bio number {BIO_EDITS - 1}." in page
+
+
 def test_a_304_and_a_head_need_no_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With nothing kept (a budget of 0), a conditional request whose ETag matches and a
     HEAD are answered from the validators, with no render; a GET renders the very same

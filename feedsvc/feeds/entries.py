@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 
@@ -48,7 +48,7 @@ class Entry:
 def entry(catalog: Catalog, article: Article) -> Entry:
     """An article as a feed entry."""
     urls = catalog.urls
-    authors = tuple(catalog.authors[slug] for slug in article.authors)
+    authors = shown_authors(catalog, article)
     related = catalog.related(article)
     markdown = catalog.body(article)  # fetched once: it may be large
     return Entry(
@@ -66,6 +66,13 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         image=urls.absolute(article.image) if article.image else None,
         related=related,
     )
+
+
+def shown_authors(catalog: Catalog, article: Article) -> tuple[Author, ...]:
+    """An article's authors as its entry shows them: without their bios, which no entry
+    shows (pages take them from the catalog), so that a bio edit neither renders every
+    entry again nor keeps the old bio alive in the entries kept."""
+    return tuple(replace(catalog.authors[slug], bio="") for slug in article.authors)
 
 
 # "And" in a byline, by primary language subtag (RSS `<language>`, site.yaml's
@@ -117,8 +124,8 @@ class EntryCache:
     """Entries kept by content, so that an edit renders only the entry it touches.
 
     The key is everything an entry is made of: the article (its file's digest and
-    every field read from it), its authors, its related links as shown and the site's
-    URL. Rendering Markdown and sanitizing it is most of a feed's cost; a feed is then
+    every field read from it), its authors as shown, its related links as shown and the
+    site's URL. Rendering Markdown and sanitizing it is most of a feed's cost; a feed is then
     only its entries reassembled. Authors' bios, which pages show, are kept the same
     way. Both count against the worker's `RenderBudget`, which the hot path's feed
     bytes share; safe to share between threads.
@@ -132,7 +139,7 @@ class EntryCache:
         key = (
             "entry",
             article,
-            tuple(catalog.authors[slug] for slug in article.authors),
+            shown_authors(catalog, article),
             catalog.related(article),
             catalog.urls.base,
         )

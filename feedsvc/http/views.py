@@ -90,7 +90,7 @@ def article(slug: str) -> str | BaseResponse:
         return moved(current, current.aliases[slug])
     found = current.by_slug.get(slug) or abort(404, "No such article.")
     entry = entries().get(current, found)
-    bios = {a.slug: entries().bio(current, a) for a in entry.authors}
+    bios = {a.slug: entries().bio(current, current.authors[a.slug]) for a in entry.authors}
     return page("article.html", current, entry=entry, body=entry.body, bios=bios)
 
 
