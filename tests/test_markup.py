@@ -7,6 +7,8 @@ import functools
 import html
 import itertools
 import re
+import subprocess
+import sys
 
 import nh3
 import pytest
@@ -333,3 +335,31 @@ def test_links_at_the_host_root_resolve_as_before(link: str) -> None:
         url_relative=("rewrite_with_base", ROOT_PAGE),
     )
     assert hrefs(render(body, ROOT_PAGE, "https://example.com/")) == hrefs(before)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [
+        (
+            'Dusk then <figure><img src="b.png" alt="Dawn"><figcaption>At dawn</figcaption>'
+            '</figure> and <img src="c.png" alt="noon">',
+            "Dusk then At dawn and noon",
+        ),
+        (
+            'Dusk then <figure><img src="a.png" alt="Bare"></figure> and <figure>'
+            '<img src="b.png" alt="Dawn"><figcaption>At dawn</figcaption></figure>',
+            "Dusk then Bare and At dawn",
+        ),
+    ],
+)
+def test_only_a_captioned_figures_image_gives_way_to_its_caption(fragment: str, text: str) -> None:
+    """An image outside a figure, or in one with no caption, is its alt text."""
+    assert plain_text(fragment) == text
+
+
+def test_a_paragraph_of_thousands_of_images_is_summarized_at_once() -> None:
+    """An article with no `summary` whose body is 50,000 inline images (a gallery pasted
+    as HTML, 800 KB) is summarized in one pass: a lookahead from each image took minutes,
+    in the request that renders its feeds (gunicorn stops a worker after 30 s)."""
+    code = "from feedsvc.markup import summarize; summarize('Photos ' + '<img src=a.png>' * 50000)"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
