@@ -619,6 +619,59 @@ def test_every_worker_keeps_the_same_last_good_version(content: Path) -> None:
         assert "Ex-National" in lib.catalog().by_slug["john-bolton-indicted"].title
 
 
+@pytest.mark.parametrize("byline", ["j-williams", "J-Williams", "J. Williams"])
+def test_a_last_good_version_is_shared_however_the_author_is_named(
+    content: Path, byline: str
+) -> None:
+    """An article naming its author by slug in any case, or by name, is published as a
+    resolved copy: that copy is still the version shared, so a worker that missed the
+    good save serves it, and the one that saw it never goes back to an older one."""
+    seeing, missing = library(content), library(content)
+    path = content / BOLTON
+    text = path.read_text(encoding="utf-8")
+    saves = [
+        text.replace("Former National", "Ex-National"),  # shared even before this fix
+        text.replace("Former National", "Late-National").replace("j-williams", byline),
+    ]
+    for step, save in enumerate(saves, start=1):
+        path.write_text(save, encoding="utf-8")
+        os.utime(path, ns=(time.time_ns() + step * 10**9,) * 2)
+        assert seeing.refresh({BOLTON})
+    path.write_text("---\ntitle: [half-saved\n", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns() + 3 * 10**9,) * 2)  # the broken save comes later
+    assert seeing.refresh({BOLTON}) and missing.refresh({BOLTON})
+    for lib in (seeing, missing):
+        assert "Late-National" in lib.catalog().by_slug["john-bolton-indicted"].title
+
+
+@pytest.mark.parametrize("edited", [BOLTON, WILLIAMS])
+def test_a_restart_with_no_usable_cache_keeps_the_newest_good_versions(
+    content: Path, edited: str
+) -> None:
+    """A file edited while the service was down, then broken once it runs again, keeps
+    the version the restart read, not one an earlier run recorded (here the restart
+    reads everything again: the settings changed meanwhile)."""
+    path, site = content / edited, content / "site.yaml"
+    text = path.read_text(encoding="utf-8")
+    old, new = ("Former National", "Ex-National") if edited == BOLTON else ("J. W", "Jo W")
+    running = library(content)
+    path.write_text(text.replace(old, "Once-" + old), encoding="utf-8")
+    assert running.refresh({edited})  # recorded for the other workers
+    del running
+    path.write_text(text.replace(old, new), encoding="utf-8")  # while the service is down
+    os.utime(path, ns=(time.time_ns() + 10**9,) * 2)
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 9"))
+    restarted = library(content)
+    path.write_text("---\ntitle: [half-saved\n", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns() + 2 * 10**9,) * 2)
+    assert restarted.refresh({edited})
+    catalog = restarted.catalog()
+    if edited == BOLTON:
+        assert catalog.by_slug["john-bolton-indicted"].title.startswith(new)
+    else:
+        assert catalog.authors["j-williams"].name.startswith(new)
+
+
 def test_last_good_versions_outlive_a_change_of_settings(content: Path) -> None:
     """A change to site.yaml re-reads every file, and neither that nor a restart under the
     new settings (whose cache of reads no longer applies) loses a last good version: a

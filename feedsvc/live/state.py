@@ -207,9 +207,14 @@ class Library:
         for path in previous:
             if (article := self._rules.accepted.get(path)) is not None:
                 self._good[path] = article
-        if not (first and everything):  # a whole first load is in the cache, not news
-            accepted = self._rules.accepted
-            self.bodies.put_good(published(self._reads, reads, gone, previous, accepted))
+        news, decided = reads, previous
+        if first and everything:  # in the cache, not news, except where a run before
+            # this one recorded an older version: a broken save must not bring that back
+            older = self.bodies.recorded()
+            news = {p: r for p, r in reads.items() if p in older}
+            decided = {p: v for p, v in previous.items() if p in older}
+        accepted = self._rules.accepted
+        self.bodies.put_good(published(self._reads, news, gone, decided, accepted))
         self._problems = None
         self._log(self.problems)
         old = self._catalog

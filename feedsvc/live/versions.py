@@ -45,11 +45,13 @@ def published(
     """What a change published, as the body store records it for other processes: each
     decided file whose current version is published and new (not one equal to the version
     before, as a change of settings re-reads most), and each changed author file, with its
-    file time (the newest wins there), and the files gone (None)."""
+    file time (the newest wins there), and the files gone (None). The version published
+    is the rules' copy, which names its authors by slug: the same file by its digest."""
     shared: list[tuple[str, Version | None, int]] = [(path, None, 0) for path in gone]
     for path, before in decided.items():
-        read = reads.get(path)
-        if read and read.article and accepted.get(path) is read.article and read.article != before:
-            shared.append((path, read.article, read.stamp[0]))
+        read, taken = reads.get(path), accepted.get(path)
+        current = read.article if read else None
+        if read and current and taken and taken.digest == current.digest and taken != before:
+            shared.append((path, taken, read.stamp[0]))
     shared += [(p, r.author, r.stamp[0]) for p, r in changed.items() if r.author]
     return shared

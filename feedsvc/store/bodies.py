@@ -47,6 +47,9 @@ class Bodies(Protocol):
     def good(self, paths: Iterable[str]) -> dict[str, Version]:
         """The last good version of each path that another process published."""
 
+    def recorded(self) -> dict[str, int]:
+        """Each path with a recorded version → that version's file time."""
+
     def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
         """Record the version each path published, with its file's mtime (None: the file is
         gone); a version older than the one recorded is not."""
@@ -80,6 +83,10 @@ class MemoryBodies:
 
     def good(self, paths: Iterable[str]) -> dict[str, Version]:
         """None shared: a process without a cache folder keeps its own."""
+        return {}
+
+    def recorded(self) -> dict[str, int]:
+        """None shared."""
         return {}
 
     def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
@@ -133,6 +140,10 @@ class GuardedBodies:
         """The last good versions other processes recorded (none once in memory)."""
         wanted = list(paths)
         return self._guarded(lambda store: store.good(wanted))
+
+    def recorded(self) -> dict[str, int]:
+        """The file time of each version other processes recorded (none once in memory)."""
+        return self._guarded(lambda store: store.recorded())
 
     def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
         """Record versions for the other processes."""

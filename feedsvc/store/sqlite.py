@@ -100,6 +100,11 @@ class SqliteBodies:
                     log.warning("%s holds an unreadable version of %s; ignored", self.path, path)
         return found
 
+    def recorded(self) -> dict[str, int]:
+        """Each path with a recorded version → that version's file time."""
+        rows = self._connection().execute("SELECT path, mtime FROM good")
+        return {str(path): int(mtime) for path, mtime in rows}
+
     def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
         """Record versions in one transaction; the newest file time wins, so a process that
         is behind never replaces what one ahead of it recorded."""
