@@ -83,7 +83,11 @@ def _base_url(value: object) -> str | None:
     if value is None:
         return None
     url = str(value).strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is no number up to 65535 raises here)
+    except ValueError:  # a host that is not one: `https://[oops/`
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(
             f"{PREFIX}BASE_URL is not an absolute web address: '{url}'; "

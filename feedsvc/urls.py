@@ -95,7 +95,8 @@ def site_path(link: str) -> str:
 
     Only the path of a URL counts; it is percent-decoded, starts with '/' and has no
     '.', '..' or empty segments and no trailing '/': `/news/0-20-1/`, `news/0-20-1`
-    and `/news//0-20-1` are one path. The site's root is '/'.
+    and `/news//0-20-1` are one path. The site's root is '/'. A URL whose host is not
+    one (`//[oops/`) raises ValueError.
     """
     path = unquote(urlsplit(link.strip()).path)
     normal = posixpath.normpath("/" + path)

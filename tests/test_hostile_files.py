@@ -616,3 +616,54 @@ def test_a_control_character_in_an_address_is_an_error(
         assert client.get(url).status_code == 200, url
     site_feed = client.get("/atom.xml").data
     assert b"A Good Article" not in site_feed and b"J. Williams" in site_feed
+
+
+# --- addresses whose host is not one (Python's URL parser raises on them) --------------
+
+MALFORMED = [
+    ("2025/zz-new.md", "image", 'image: "https://[oops/a.png"'),
+    ("2025/zz-new.md", "related", 'related: ["https://exa]mple.org/"]'),
+    ("2025/zz-new.md", "redirect_from", 'redirect_from: ["//[oops/old/"]'),
+    ("2025/zz-new.md", "permalink", 'permalink: "https://[oops/2016/old.html"'),
+    ("authors/j-williams.md", "url", 'url: "https://example.org:99999/"'),
+    ("authors/j-williams.md", "avatar", 'avatar: "https://[oops/a.png"'),
+    ("site.yaml", "url", 'url: "https://[news.example.org/"'),
+    ("site.yaml", "logo", 'logo: "https://example.org:port/logo.png"'),
+    ("site.yaml", "timezone", "timezone: /etc/passwd"),
+    ("site.yaml", "timezone", "timezone: " + "Europe/" * 2000),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "line"), MALFORMED, ids=[f"{a[1]}-{i}" for i, a in enumerate(MALFORMED)]
+)
+def test_an_address_with_no_valid_host_is_an_error_of_its_field(
+    content: Path, path: str, field: str, line: str
+) -> None:
+    """A URL with a host that is not one (`[` outside an IPv6 address, a port that is no
+    number) or a time zone that is a file path is an error of that field at its line:
+    in a running service, which keeps serving everything; in `check`; and at a restart,
+    which serves with the last good settings or without the file."""
+    app = make_app(content)
+    target = content / path
+    if path == "2025/zz-new.md":
+        target.write_text(front(GOOD_ARTICLE, line))
+    else:
+        kept = [ln for ln in target.read_text().splitlines() if not ln.startswith(f"{field}:")]
+        target.write_text("\n".join([kept[0], line, *kept[1:]]) + "\n")
+    lib = app.extensions["feedsvc"]
+    lib.refresh({path})
+    assert not lib.failing
+    at = 5 if path == "2025/zz-new.md" else 2
+    [problem] = problems_at(lib.problems, path)
+    assert problem.startswith(f"{at}: ") and ("no valid host" in problem or "time zone" in problem)
+    assert [p.field for p in lib.problems if p.path == path and p.severity == "error"] == [field]
+    client = app.test_client()
+    for url in ["/", "/authors/j-williams/", *(key.path() for key in every_feed(lib.catalog()))]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/healthz").status_code == 200
+    checked = CliRunner().invoke(main, ["check", "--content", str(content)])
+    assert (checked.exit_code, type(checked.exception)) == (1, SystemExit)
+    assert f"{path}:{at}: error:" in checked.output
+    restarted = make_app(content).test_client()
+    assert restarted.get("/atom.xml").status_code == 200

@@ -24,7 +24,7 @@ from watchfiles import Change
 from conftest import GOOD_ARTICLE, SAMPLE, WriteFile
 from feedsvc.feeds import every_feed
 from feedsvc.http.serving import FeedResponses
-from feedsvc.live import Library, Watcher, reading, state, watcher
+from feedsvc.live import Library, Watcher, reading, sitefile, state, watcher
 from feedsvc.loading import documents
 from feedsvc.loading.discover import folders
 from feedsvc.loading.rules import KEPT
@@ -739,6 +739,26 @@ def test_a_start_while_site_yaml_has_errors_takes_the_last_good_settings(
             assert fresh().site.ttl == 5  # the file's own, with its errors' defaults
         except SiteError:
             assert "[" in broken  # no url to read: nothing can be served
+
+
+def test_a_site_yaml_read_that_raises_is_tried_again(
+    content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read of site.yaml that fails (a bug) fails the refresh, and the next refresh reads
+    the file again: the failure never hides the new settings as if they had been read."""
+    lib = library(content)
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 9"))
+
+    def failing(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sitefile, "read_site", failing)
+    with pytest.raises(RuntimeError):
+        lib.refresh({"site.yaml"})
+    assert lib.failing and lib.site.ttl == 5
+    monkeypatch.undo()
+    assert lib.refresh() and lib.site.ttl == 9 and not lib.failing
 
 
 def test_settings_kept_by_another_version_are_not_taken(content: Path) -> None:

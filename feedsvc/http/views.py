@@ -151,7 +151,11 @@ def redirected(catalog: Catalog) -> BaseResponse | None:
         return None
     # request.path is decoded once already; site_path decodes again, so quote it back
     # first: `%2541` stays the path '%41', '?' and '#' stay in the path.
-    slug = catalog.redirects.get(site_path(quote(request.path, safe="/")))
+    try:
+        path = site_path(quote(request.path, safe="/"))
+    except ValueError:  # `//[x/`: no old URL of any article
+        return None
+    slug = catalog.redirects.get(path)
     return None if slug is None else moved(catalog, slug)
 
 

@@ -61,8 +61,8 @@ class SiteFile:
         found = stamp(self.root / SITE_FILE)
         if found == self.stamp:
             return False
-        self.stamp = found
         read = read_site(self.root, self.base_url)
+        self.stamp = found  # only now: a read that raised is tried again by the next refresh
         self.problems = read.problems
         if not read.clean or read.site is None:
             for problem in read.problems:

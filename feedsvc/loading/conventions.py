@@ -79,7 +79,13 @@ def redirect(value: object, name: str, reading: Reading) -> str | None:
             "list the article's old URLs in redirect_from: [/2016/03/01/tram-line.html]",
         )
         return None
-    path = site_path(written)
+    try:
+        path = site_path(written)
+    except ValueError:
+        raise FieldError(
+            f"'{name}': {excerpt(written)} has no valid host",
+            "write the old path alone, such as /2016/03/01/tram-line.html",
+        ) from None
     served = route_of(path)
     if served is not None:
         old_slug = path.removeprefix("/articles/")

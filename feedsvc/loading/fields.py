@@ -141,7 +141,15 @@ def address(value: object, name: str) -> str:
 def web_url(value: object, name: str) -> str:
     """An absolute http(s) URL."""
     result = address(value, name)
-    parts = urlsplit(result)
+    try:
+        parts = urlsplit(result)
+        parts.port  # noqa: B018 (a port that is no number up to 65535 raises here)
+    except ValueError:  # a host that is not one: `https://[oops/`
+        raise FieldError(
+            f"'{name}' has no valid host: '{excerpt(result)}'",
+            "check the host: '[' and ']' only enclose an IPv6 address, and a port is a "
+            "number up to 65535",
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise FieldError(
             f"'{name}' is not an absolute web address: '{excerpt(result)}'",

@@ -8,6 +8,8 @@ good settings until the file is fixed (`live`).
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,14 @@ from feedsvc.model import Problem, Severity, Site, error, warning
 from feedsvc.urls import Urls
 
 BASE_URL_VAR = "FEEDSVC_BASE_URL"
+
+log = logging.getLogger(__name__)
+
+_BUG = "an error in feedsvc, logged for its maintainers: write the value another way"
+
+# An IANA zone name (`Europe/Paris`, `Etc/GMT+3`) or a POSIX TZ string (`EST5EDT`): never
+# a file path, which dateutil would read.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*")
 
 
 class SiteError(Exception):
@@ -74,6 +84,10 @@ def read_site(root: Path, base_url: str | None = None) -> SiteRead:
         except FieldError as failed:
             values[name] = default
             problems.append(error(SITE_FILE, line, failed.message, failed.hint, name))
+        except Exception:  # a bug, never a reason to stop a site: the setting's error
+            log.exception("reading the setting %r of %s failed", name, SITE_FILE)
+            values[name] = default
+            problems.append(error(SITE_FILE, line, f"reading '{name}' failed", _BUG, name))
     own_url = values["url"]
     if own_url is None:
         if not any(p.field == "url" for p in problems):
@@ -184,9 +198,13 @@ def _language(value: object) -> str:
 def _timezone(value: object) -> str:
     """An IANA time zone name that this machine knows."""
     result = fields.text(value, "timezone")
-    if tz.gettz(result) is None:
+    try:
+        zone = tz.gettz(result) if len(result) <= 64 and _ZONE_NAME.fullmatch(result) else None
+    except (ValueError, OSError):  # a name that is not a zone file dateutil can read
+        zone = None
+    if zone is None:
         raise FieldError(
-            f"unknown time zone '{result}'", "use an IANA name such as Europe/Paris or UTC"
+            f"unknown time zone '{excerpt(result)}'", "use an IANA name such as Europe/Paris or UTC"
         )
     return result
 
