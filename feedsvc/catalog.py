@@ -75,6 +75,16 @@ class Catalog:
                 links.append(Link(self.urls.article(target.slug), link.title or target.title))
         return tuple(links)
 
+    def link_targets(self, slugs: Iterable[str]) -> tuple[tuple[str, str | None], ...]:
+        """Where links to these slugs (an article body's) lead as the public sees it: each
+        to the published article it names, through its aliases, or None while there is
+        none (a draft or scheduled article, whose slug must not show, or no article)."""
+        targets = []
+        for slug in slugs:
+            target = self.by_slug.get(self.aliases.get(slug, slug))
+            targets.append((slug, target.slug if target else None))
+        return tuple(targets)
+
     def with_new_versions(
         self, versions: Mapping[str, Article], *, changed: datetime | None = None
     ) -> Catalog:

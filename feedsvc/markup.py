@@ -24,7 +24,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from feedsvc.shortcodes import expand
+from feedsvc.shortcodes import UNPUBLISHED, Targets, expand
 from feedsvc.urls import Urls
 
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -47,24 +47,33 @@ def xml_text(text: str) -> str:
 _ATTRIBUTES = {tag: names - {"cite"} for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
 
 
-def render(markdown: str, page: str, site: str) -> str:
+def render(markdown: str, page: str, site: str, targets: Targets | None = None) -> str:
     """Markdown → sanitized HTML whose links and images are absolute.
 
     `page` is the absolute URL of the page the HTML is shown on (an article's, an
-    author's), `site` the site's URL (`Site.url`).
+    author's), `site` the site's URL (`Site.url`); `targets`, where the body's links to
+    articles lead (`shortcodes.expand`): one to an article that is not public is text.
     """
-    unsafe = _MARKDOWN.render(expand(xml_text(markdown), site))
+    unsafe = _MARKDOWN.render(expand(xml_text(markdown), site, targets))
     urls = Urls(site)
-    return nh3.clean(
-        unsafe,
-        attributes=_ATTRIBUTES,
-        link_rel=None,  # keep links as written; readers add their own rel
-        url_schemes={"http", "https", "mailto"},
-        # nh3 calls this for every href/src that has no scheme; its own
-        # "rewrite_with_base" would resolve `/media/x` against the host's root and lose
-        # the site's sub-path
-        url_relative=lambda link: resolve_link(urls, link, page),
+    return _bare_unpublished_removed(
+        nh3.clean(
+            unsafe,
+            attributes=_ATTRIBUTES,
+            link_rel=None,  # keep links as written; readers add their own rel
+            url_schemes={"http", "https", "mailto"},
+            # nh3 calls this for every href/src that has no scheme; its own
+            # "rewrite_with_base" would resolve `/media/x` against the host's root and lose
+            # the site's sub-path
+            url_relative=lambda link: resolve_link(urls, link, page),
+        )
     )
+
+
+def _bare_unpublished_removed(text: str) -> str:
+    """`text` without the `UNPUBLISHED` written outside a link (the sanitizer dropped
+    those in links)."""
+    return text.replace(UNPUBLISHED, "") if UNPUBLISHED in text else text
 
 
 # How a browser reads a URL attribute before resolving it (WHATWG URL): C0 controls and
@@ -265,17 +274,20 @@ def _shorten(text: str, length: int) -> str:
     return head + _PLACEHOLDER
 
 
-def summarize(markdown: str, length: int = SUMMARY_LENGTH, *, site: str = "/") -> str:
+def summarize(
+    markdown: str, length: int = SUMMARY_LENGTH, *, site: str = "/", targets: Targets | None = None
+) -> str:
     """A plain-text summary from a body's paragraphs (not its headings), cut at a word.
 
     Paragraphs (an HTML block's `<p>`s too) are joined with a space, a list's items with
     "; "; a paragraph that is only an image, or that has no word once markup is removed,
     is skipped. Only as many paragraphs as the cut needs are converted. Tags and
     shortcodes are expanded as for `render`; `site`, the site's URL, is what
-    `{{ site.url }}` writes.
+    `{{ site.url }}` writes, and `targets` where links to articles lead.
     """
     env: EnvType = {}  # the parse's link references, which the paragraphs' links use
-    source = expand(xml_text(markdown).replace(_HOLE, ""), site)
+    expanded = expand(xml_text(markdown).replace(_HOLE, ""), site, targets)
+    source = _bare_unpublished_removed(expanded)  # a summary shows no address anyway
     parts: list[str] = []
     items: list[str] = []  # the paragraphs of the list being read
     depth, text = 0, ""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import quote
@@ -39,7 +40,17 @@ from feedsvc.names import link_slug
 from feedsvc.textpass import MAX_NOTES, Problem, TextPass
 from feedsvc.urls import Urls
 
-__all__ = ["MAX_NOTES", "Markup", "Problem", "Target", "expand", "has_tags", "scan"]
+__all__ = ["MAX_NOTES", "UNPUBLISHED", "Markup", "Problem", "Target", "expand", "has_tags", "scan"]
+
+# What a link to an article that is not public (a draft, a scheduled one, or beyond the
+# targets a body keeps) writes instead of its URL, so that its slug never leaks: as a
+# link's address the sanitizer drops it (no allowed scheme) and the text stays; written
+# bare, `markup` removes it.
+UNPUBLISHED = "feedsvc-unpublished:"
+
+# A body's link targets as the public sees them: each slug → the published article's slug
+# (an alias leads to the renamed article), or None while there is none.
+Targets = Mapping[str, str | None]
 
 
 class Target(NamedTuple):
@@ -78,12 +89,14 @@ def scan(body: str) -> Markup:
     return Markup(tuple(run.problems), tuple(run.links.values()))
 
 
-def expand(body: str, site: str) -> str:
+def expand(body: str, site: str, targets: Targets | None = None) -> str:
     """A body with its tags rendered as Markdown/HTML and the rest left out; `site` is
-    the site's URL. A body without `{` is returned as it is."""
+    the site's URL. With `targets`, a link goes only to a published article (any other
+    is `UNPUBLISHED`); without, to whatever it names. A body without `{` is returned as
+    it is."""
     if not has_tags(body):
         return body
-    run = _Expansion(_lines(body), Urls(site))
+    run = _Expansion(_lines(body), Urls(site), targets)
     run.all()
     return "".join(run.out)
 
@@ -112,9 +125,10 @@ _HUGO_HINT = "write what it renders to in Markdown, or escape it as {{</* … */
 class _Expansion(TextPass):
     """One pass over a body: the output, the problems, the link targets."""
 
-    def __init__(self, text: str, urls: Urls) -> None:
+    def __init__(self, text: str, urls: Urls, targets: Targets | None = None) -> None:
         super().__init__(text)
         self.urls = urls
+        self.targets = targets
         self.links: dict[str, Target] = {}
         self.opened: Counter[str] = Counter()  # unknown paired tags not yet closed
 
@@ -294,4 +308,5 @@ class _Expansion(TextPass):
             return
         if slug not in self.links and len(self.links) < MAX_NOTES:
             self.links[slug] = Target(self.line(at), slug, written)
-        self.emit(self.urls.article(slug) + anchor)
+        target = slug if self.targets is None else self.targets.get(slug)
+        self.emit(UNPUBLISHED if target is None else self.urls.article(target) + anchor)

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import WriteFile, make_app
+from feedsvc.feeds import every_feed
 from feedsvc.live import Library
 from feedsvc.loading import Content, load
 from feedsvc.loading.conventions import route_of
 from feedsvc.model import Article, Problem
-from feedsvc.urls import site_path
+from feedsvc.urls import FeedKey, site_path
 
 ZONE = ZoneInfo("America/New_York")  # the sample site's
 BASE = "---\ntitle: A Post\nauthor: j-williams\ndate: 2025-10-20 09:00\n"
@@ -458,6 +459,51 @@ def test_a_body_link_warning_goes_when_its_target_comes(write: WriteFile, conten
     write("news/harbour/index.md", BASE.replace("A Post", "Harbour") + "---\nText.\n")
     library.refresh()
     assert not any("'harbour'" in p.message for p in library.problems)
+
+
+def test_a_body_link_to_an_unpublished_article_is_text_until_it_goes_live(
+    write: WriteFile, content: Path
+) -> None:
+    """A body's or a bio's link to a draft shows its text and never its slug, in every
+    feed and page, until the draft is published; then the link appears everywhere, with
+    no restart. A link by an old slug leads to the renamed article."""
+    write(
+        "news/2025-10-20-linking.md",
+        BASE.replace("j-williams", "m-okafor") + "---\n"
+        "See [the plan]({% post_url 2025-10-01-secret-plan %}#costs), "
+        '[the vote]({{< ref "secret-vote" >}}), bare {% post_url secret-plan %}, '
+        "and [the timetable]({% post_url new-rail-timetable %}).\n",
+    )
+    write("news/2025-10-01-secret-plan.md", BASE + "draft: true\n---\nLater.\n")
+    write("news/secret-vote.md", BASE.replace("2025-10-20", "2099-01-01") + "---\nLater.\n")
+    bio = content / "authors/j-williams.md"
+    bio.write_text(
+        bio.read_text(encoding="utf-8") + "\nNext: [a plan]({% post_url secret-plan %}).\n"
+    )
+    app = make_app(content)
+    lib, client = app.extensions["feedsvc"], app.test_client()
+    pages = ["/", "/articles/linking/", "/authors/j-williams/", "/authors/m-okafor/"]
+
+    def served() -> dict[str, str]:
+        feeds = [key.path() for key in every_feed(lib.catalog())]
+        return {url: client.get(url).get_data(as_text=True) for url in [*pages, *feeds]}
+
+    before = served()
+    for url, text in before.items():
+        assert "secret" not in text and "feedsvc-unpublished" not in text, url
+    assert "the plan" in before["/articles/linking/"]
+    page = before["/articles/linking/"]
+    assert "<a>the plan</a>, <a>the vote</a>, bare , and" in page
+    assert "/articles/regional-rail-winter-timetable/" in page  # through its alias
+    write("news/2025-10-01-secret-plan.md", BASE + "---\nNow.\n")
+    assert lib.refresh()
+    after = served()
+    plan = "/articles/secret-plan/#costs"
+    assert plan in after["/articles/linking/"] and plan in after["/atom.xml"]
+    # A feed the new article does not enter changes too: its entry links to it now.
+    assert plan in after[FeedKey("author", "m-okafor", "atom").path()]
+    assert "/articles/secret-plan/" in after["/authors/j-williams/"]
+    assert "secret-vote" not in "".join(after.values())  # still scheduled
 
 
 def test_empty_stand_ins_give_way_and_an_empty_draft_leaves_published_false(

@@ -11,6 +11,7 @@ from feedsvc.catalog import Catalog, Link
 from feedsvc.feeds.budget import ITEM_BYTES, RenderBudget, text_bytes
 from feedsvc.markup import render, summarize
 from feedsvc.model import Article, Author
+from feedsvc.shortcodes import scan
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def entry(catalog: Catalog, article: Article) -> Entry:
     urls = catalog.urls
     authors = shown_authors(catalog, article)
     related = catalog.related(article)
+    targets = dict(catalog.link_targets(article.links))
     markdown = catalog.body(article)  # fetched once: it may be large
     return Entry(
         id=article.id,
@@ -60,8 +62,8 @@ def entry(catalog: Catalog, article: Article) -> Entry:
         updated=article.updated,
         authors=authors,
         author_uris=tuple(a.url or urls.author(a.slug) for a in authors),
-        summary=article.summary or summarize(markdown, site=urls.base) or None,
-        body=render(markdown, urls.article(article.slug), urls.base),
+        summary=article.summary or summarize(markdown, site=urls.base, targets=targets) or None,
+        body=render(markdown, urls.article(article.slug), urls.base, targets),
         categories=article.tags,
         image=urls.absolute(article.image) if article.image else None,
         related=related,
@@ -105,8 +107,8 @@ def byline(names: Sequence[str], language: str) -> str:
 
 def article_html(catalog: Catalog, article: Article) -> str:
     """An article's body as HTML, links resolved against its page and the site."""
-    urls = catalog.urls
-    return render(catalog.body(article), urls.article(article.slug), urls.base)
+    urls, targets = catalog.urls, dict(catalog.link_targets(article.links))
+    return render(catalog.body(article), urls.article(article.slug), urls.base, targets)
 
 
 def image_html(url: str | None) -> str:
@@ -141,6 +143,7 @@ class EntryCache:
             article,
             shown_authors(catalog, article),
             catalog.related(article),
+            catalog.link_targets(article.links),
             catalog.urls.base,
         )
         found = self.budget.get(key)
@@ -153,12 +156,14 @@ class EntryCache:
         return made
 
     def bio(self, catalog: Catalog, author: Author) -> str:
-        """An author's bio as HTML, links resolved against their page: rendered once."""
-        key = ("bio", author, catalog.urls.base)
+        """An author's bio as HTML, links resolved against their page: rendered once per
+        bio and state of the articles it links to."""
+        targets = catalog.link_targets(scan(author.bio).targets)  # bios are short
+        key = ("bio", author, targets, catalog.urls.base)
         found = self.budget.get(key)
         if isinstance(found, str):
             return found
         urls = catalog.urls
-        made = render(author.bio, urls.author(author.slug), urls.base)
+        made = render(author.bio, urls.author(author.slug), urls.base, dict(targets))
         self.budget.put(key, made, text_bytes(made, author.bio) + ITEM_BYTES)
         return made

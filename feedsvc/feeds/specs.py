@@ -120,7 +120,12 @@ def fingerprint(catalog: Catalog, spec: Spec) -> bytes:
         None if spec.articles else empty_feed_updated(catalog).isoformat(),  # its only date
         sorted(people.items()),
         [
-            (a.digest, a.authors, [(x.url, x.title) for x in catalog.related(a)])
+            (
+                a.digest,
+                a.authors,
+                [(x.url, x.title) for x in catalog.related(a)],
+                catalog.link_targets(a.links),
+            )
             for a in spec.articles
         ],
     )
