@@ -13,6 +13,7 @@ from conftest import GOOD_ARTICLE as GOOD
 from conftest import WriteFile
 from feedsvc import runtime
 from feedsvc.loading import load
+from feedsvc.loading.dangling import SUGGESTIONS, closest
 from feedsvc.loading.discover import folders, scan
 from feedsvc.loading.site import SiteError
 from feedsvc.model import Problem, Severity
@@ -116,6 +117,29 @@ def test_warnings_still_publish(
     problem = only_problem(content)
     assert (problem.line, problem.severity, message in problem.message) == (line, "warning", True)
     assert "zz-odd" in {a.slug for a in load(content).articles}
+
+
+def test_check_suggests_the_closest_slug_for_every_dangling_link(
+    write: WriteFile, content: Path
+) -> None:
+    """The closest-slug hint is capped per live change, not in a whole load: `check`
+    names it for every mistyped `related` entry, however many there are."""
+    count = SUGGESTIONS + 10
+    for n in range(count):
+        odd = GOOD.replace("A Good Article", f"Odd {n}").replace(
+            "---\nBody", f"slug: odd-{n}\n---\nBody"
+        )
+        write(f"2025/zz-odd-{n}.md", odd.replace("slug:", "related: [john-bolton-indictd]\nslug:"))
+    hints = [p.hint for p in load(content).problems if "does not exist" in p.message]
+    assert hints == ["did you mean 'john-bolton-indicted'?"] * count
+
+
+def test_the_closest_slug_is_the_same_in_every_process() -> None:
+    """Of equally close slugs the first in sorted order, whatever order they come in;
+    nothing at all when none is close."""
+    known = ["harbor-vots", "harbor-vote", "rail-winter-timetable"]
+    assert closest("harbor-vot", known) == closest("harbor-vot", known[::-1]) == "harbor-vote"
+    assert closest("zzzz", known) is None
 
 
 def test_unknown_field_suggests_the_known_one(write: WriteFile, content: Path) -> None:

@@ -60,7 +60,8 @@ def assemble(site: Site, reads: Iterable[FileRead]) -> Content:
     authors, repeated = authors_of(reads)
     rules = Rules()
     articles = {r.path: Candidates(r.article) for r in reads if not is_author_file(r.path)}
-    rules.update(articles, authors, lambda path, name: by_path[path].line(name))
+    # `check` names the closest slug for every dangling link, not only a change's first few.
+    rules.update(articles, authors, lambda path, name: by_path[path].line(name), suggestions=None)
     problems = [*(p for r in reads for p in r.problems), *repeated, *rules.problems]
     published = tuple(rules.accepted[p] for p in sorted(rules.accepted))
     return Content(site, authors, published, tuple(sorted(problems)))

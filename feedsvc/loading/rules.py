@@ -24,7 +24,7 @@ from typing import Any
 
 from feedsvc.loading.authors import AuthorIndex, author_errors, reference_keys, resolved
 from feedsvc.loading.candidates import Candidates, article_keys, holds
-from feedsvc.loading.dangling import Line, linking_to, warn_dangling
+from feedsvc.loading.dangling import SUGGESTIONS, Line, linking_to, warn_dangling
 from feedsvc.model import Article, Problem, error, warning
 
 __all__ = ["KEPT", "Candidates", "Line", "Rules", "article_keys"]  # Candidates: its old home
@@ -89,9 +89,11 @@ class Rules:
         authors: Mapping[str, object],
         line: Line,
         authors_changed: Iterable[str] = (),
+        suggestions: int | None = SUGGESTIONS,
     ) -> dict[str, Article | None]:
         """Apply changed files (None: deleted) and the authors in force, with the slugs
-        that came or went (any author whose slug or name changed is found here too);
+        that came or went (any author whose slug or name changed is found here too), and
+        name the closest slug for the first `suggestions` dangling links (None: all);
         return the paths whose published version changed, with the version before."""
         old_keys = {key for path in changes for key in self._keys(path)}
         for path, candidates in changes.items():
@@ -114,7 +116,9 @@ class Rules:
             moved = was ^ now
             if moved:
                 linking = group | linking_to(moved, self.accepted)
-        warn_dangling(linking, line, self.accepted, self._problems, self._owner)
+        warn_dangling(
+            linking, line, self.accepted, self._problems, self._owner, suggestions=suggestions
+        )
         return {
             path: previous.get(path)
             for path in (*group, *changes)
