@@ -142,6 +142,23 @@ def test_the_closest_slug_is_the_same_in_every_process() -> None:
     assert closest("zzzz", known) is None
 
 
+@pytest.mark.parametrize(
+    ("rel", "text"),
+    [("authors/old/jw.md", "---\nname: J. W.\n---\nBio.\n"), ("authors/2025/post.md", GOOD)],
+)
+def test_a_file_in_a_folder_inside_authors_is_one_clear_error(
+    write: WriteFile, content: Path, rel: str, text: str
+) -> None:
+    """Neither an author nor an article: one error that says where authors go, instead
+    of an article's missing fields; nothing of it is published."""
+    write(rel, text)
+    problem = only_problem(content)
+    assert (problem.path, problem.line, problem.severity) == (rel, 1, "error")
+    assert "authors/<slug>.md" in problem.hint
+    loaded = load(content)
+    assert "post" not in {a.slug for a in loaded.articles} and "jw" not in loaded.authors
+
+
 def test_unknown_field_suggests_the_known_one(write: WriteFile, content: Path) -> None:
     """A misspelt field name gets a suggestion."""
     write("2025/zz-odd.md", GOOD.replace("tags:", "tagz:"))

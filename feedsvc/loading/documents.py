@@ -21,6 +21,7 @@ from typing import Any
 
 from feedsvc.loading import conventions, fields, tagcheck
 from feedsvc.loading.discover import (
+    AUTHORS_DIR,
     Stamp,
     folder_problem,
     is_author_file,
@@ -35,6 +36,10 @@ from feedsvc.names import FileName, bundle_of, file_name, slugify, stem_of_file
 from feedsvc.urls import ARTICLE, is_relative
 
 log = logging.getLogger(__name__)
+
+# A file in a folder inside authors/ is neither an author (authors/<slug>.md) nor an article.
+IN_AUTHORS_FOLDER = "a file in a folder inside authors/ is not read"
+IN_AUTHORS_HINT = "an author is authors/<slug>.md: move it there, or out of authors/"
 
 # The problem of a file whose reading failed in a way nobody foresaw: a bug, logged.
 FAILED = "reading this file failed (an error in feedsvc, logged for its maintainers)"
@@ -86,6 +91,8 @@ def _read_file(root: Path, rel: str, stamp: Stamp, site: Site) -> FileRead:
         failed = folder_problem(root, rel)
         problems = () if failed is None else (error(rel, 1, failed.message, failed.hint),)
         return FileRead(rel, stamp, problems)
+    if rel.startswith(AUTHORS_DIR + "/") and not is_author_file(rel):
+        return FileRead(rel, stamp, (error(rel, 1, IN_AUTHORS_FOLDER, IN_AUTHORS_HINT),))
     text = _read_text(root, rel, site.max_file_size)
     if isinstance(text, Problem):
         return FileRead(rel, stamp, (text,))
