@@ -329,6 +329,8 @@ def test_other_site_setting_errors_take_the_default(
         ("https://News.Example.org/", "news.example.org"),
         ("https://news.example.org:8443/news/", "news.example.org"),
         ("https://bücher.example/", "xn--bcher-kva.example"),
+        ("https://faß.example/", "xn--fa-hia.example"),  # IDNA 2008, as browsers: not fass
+        ("https://😀.example/", "xn--e28h.example"),  # refused by IDNA 2008: IDNA 2003's
         ("https://news.example.org./", "news.example.org"),
     ],
 )

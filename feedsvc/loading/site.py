@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
 import yaml
 from dateutil import tz
 
@@ -172,8 +173,19 @@ def _host(url: str) -> str:
 
 def _domain(host: str) -> str:
     """A host name in the one form ids use: lower case, IDNA, without the final dot of a
-    fully qualified name, so that each way of writing a host gives the same ids."""
+    fully qualified name, so that each way of writing a host gives the same ids.
+
+    IDNA 2008 as browsers apply it (UTS #46, non-transitional): `faß.de` is the domain
+    `xn--fa-hia.de`, which Python's own codec (IDNA 2003) turns into `fass.de`, a domain
+    someone else may own. A host IDNA 2008 refuses (an emoji) keeps IDNA 2003's form.
+    """
     host = host.lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
