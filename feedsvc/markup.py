@@ -229,6 +229,8 @@ def _text_of(cleaned: str) -> str:
     """`plain_text` of a fragment that `_TEXT_CLEANER` has cleaned already."""
     cleaned = _without_captioned_images(cleaned)
     kept = xml_text(html.unescape(_KEPT_TAG.sub(_kept_tag_text, cleaned)))
+    if UNPUBLISHED in kept:  # a link's address written as text (`<…>`): a hole, closed up
+        kept = kept.replace(UNPUBLISHED, _HOLE)
     if _HOLE in kept:
         return _close_up(kept.replace(_HOLE, ""))
     return " ".join(kept.split())
@@ -286,8 +288,7 @@ def summarize(
     `{{ site.url }}` writes, and `targets` where links to articles lead.
     """
     env: EnvType = {}  # the parse's link references, which the paragraphs' links use
-    expanded = expand(xml_text(markdown).replace(_HOLE, ""), site, targets)
-    source = _bare_unpublished_removed(expanded)  # a summary shows no address anyway
+    source = expand(xml_text(markdown).replace(_HOLE, ""), site, targets)
     parts: list[str] = []
     items: list[str] = []  # the paragraphs of the list being read
     depth, text = 0, ""

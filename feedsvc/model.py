@@ -85,6 +85,7 @@ class Author:
     url: str | None = None
     avatar: str | None = None
     bio: str = ""  # Markdown
+    links: tuple[str, ...] = ()  # slugs the bio's tags link to (`{% post_url %}`, `ref`)
 
 
 @quick_pickle

@@ -29,6 +29,7 @@ needs every tag reported with its line, nothing ever failing, and one linear pas
 from __future__ import annotations
 
 import re
+import secrets
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,11 +43,11 @@ from feedsvc.urls import Urls
 
 __all__ = ["MAX_NOTES", "UNPUBLISHED", "Markup", "Problem", "Target", "expand", "has_tags", "scan"]
 
-# What a link to an article that is not public (a draft, a scheduled one, or beyond the
-# targets a body keeps) writes instead of its URL, so that its slug never leaks: as a
-# link's address the sanitizer drops it (no allowed scheme) and the text stays; written
-# bare, `markup` removes it.
-UNPUBLISHED = "feedsvc-unpublished:"
+# What a link to an article that is not public (a draft, a scheduled one) writes instead
+# of its URL, so that its slug never leaks: as a link's address the sanitizer drops it (no
+# allowed scheme) and the text stays; anywhere else `markup` removes it. Random, so that
+# no author can write it: nothing of it is ever served.
+UNPUBLISHED = f"unpublished-{secrets.token_hex(8)}:"
 
 # A body's link targets as the public sees them: each slug → the published article's slug
 # (an alias leads to the renamed article), or None while there is none.
@@ -66,12 +67,8 @@ class Markup:
     """What a body's tags say: problems to report, the articles it links to."""
 
     problems: tuple[Problem, ...]
-    links: tuple[Target, ...]  # the first of each slug
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        """The slugs linked to, in order of first use."""
-        return tuple(link.slug for link in self.links)
+    links: tuple[Target, ...]  # the first of each slug, for the first MAX_NOTES slugs
+    targets: tuple[str, ...]  # every slug linked to, in order of first use
 
 
 def has_tags(body: str) -> bool:
@@ -83,10 +80,10 @@ def has_tags(body: str) -> bool:
 def scan(body: str) -> Markup:
     """The problems and link targets of a body's tags (lines count from 1)."""
     if not has_tags(body):
-        return Markup((), ())
+        return Markup((), (), ())
     run = _Expansion(_lines(body), Urls("/"))
     run.all()
-    return Markup(tuple(run.problems), tuple(run.links.values()))
+    return Markup(tuple(run.problems), tuple(run.links.values()), tuple(run.targets_seen))
 
 
 def expand(body: str, site: str, targets: Targets | None = None) -> str:
@@ -130,6 +127,9 @@ class _Expansion(TextPass):
         self.urls = urls
         self.targets = targets
         self.links: dict[str, Target] = {}
+        # Every slug, however many: each must be looked up to be linked (bounded by the
+        # body's size, as the output is).
+        self.targets_seen: dict[str, None] = {}
         self.opened: Counter[str] = Counter()  # unknown paired tags not yet closed
 
     def all(self) -> None:
@@ -306,7 +306,9 @@ class _Expansion(TextPass):
             hint = "write the article's slug or file name, without variables"
             self.warn(at, f"{shown} names no article ('{written[:60]}'): left out", hint)
             return
-        if slug not in self.links and len(self.links) < MAX_NOTES:
-            self.links[slug] = Target(self.line(at), slug, written)
+        if slug not in self.targets_seen:
+            self.targets_seen[slug] = None
+            if len(self.links) < MAX_NOTES:
+                self.links[slug] = Target(self.line(at), slug, written)
         target = slug if self.targets is None else self.targets.get(slug)
         self.emit(UNPUBLISHED if target is None else self.urls.article(target) + anchor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from feedsvc.live import Library
 from feedsvc.loading import Content, load
 from feedsvc.loading.conventions import route_of
 from feedsvc.model import Article, Problem
+from feedsvc.textpass import MAX_NOTES
 from feedsvc.urls import FeedKey, site_path
 
 ZONE = ZoneInfo("America/New_York")  # the sample site's
@@ -442,7 +444,7 @@ def test_body_tags_are_problems_at_their_lines_and_links_are_checked(
         (
             11,
             "warning",
-            "the body links to 'bridge-repairz', which is no article: the link is broken",
+            "the body links to 'bridge-repairz', which is no article: shown as text",
         ),
     ]
     assert next(p for p in problems_of(found, rel) if p.line == 11).hint == (
@@ -504,6 +506,26 @@ def test_a_body_link_to_an_unpublished_article_is_text_until_it_goes_live(
     assert plan in after[FeedKey("author", "m-okafor", "atom").path()]
     assert "/articles/secret-plan/" in after["/authors/j-williams/"]
     assert "secret-vote" not in "".join(after.values())  # still scheduled
+
+
+def test_every_link_of_a_body_or_bio_with_hundreds_of_them_is_served(
+    write: WriteFile, content: Path
+) -> None:
+    """A round-up that links to more articles than a file's problems list can hold links
+    to every published one, in its page and in a bio; a draft among them stays text."""
+    count = MAX_NOTES + 20
+    for n in range(count):
+        write(f"news/story-{n}.md", BASE + f"draft: {str(n == count - 1).lower()}\n---\nText.\n")
+    links = " ".join(f"[s{n}]({{% post_url story-{n} %}})" for n in range(count))
+    write("news/round-up.md", BASE + "---\n" + links + "\n")
+    bio = content / "authors/j-williams.md"
+    bio.write_text(bio.read_text(encoding="utf-8") + "\n" + links + "\n", encoding="utf-8")
+    client = make_app(content).test_client()
+    for url in ["/articles/round-up/", "/authors/j-williams/"]:
+        page = client.get(url).get_data(as_text=True)
+        linked = set(re.findall(r'href="[^"]*/articles/(story-\d+)/"', page))
+        assert linked == {f"story-{n}" for n in range(count - 1)}, url
+        assert f"<a>s{count - 1}</a>" in page and f"story-{count - 1}/" not in page
 
 
 def test_empty_stand_ins_give_way_and_an_empty_draft_leaves_published_false(

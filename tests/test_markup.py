@@ -363,3 +363,30 @@ def test_a_paragraph_of_thousands_of_images_is_summarized_at_once() -> None:
     in the request that renders its feeds (gunicorn stops a worker after 30 s)."""
     code = "from feedsvc.markup import summarize; summarize('Photos ' + '<img src=a.png>' * 50000)"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+UNPUBLISHED_LINKS = (
+    'See [the plan][p], [the vote]({% post_url secret-plan %} "The vote"), '
+    "<{% post_url secret-plan %}> and [the timetable]({% post_url timetable %}).\n\n"
+    "[p]: {% post_url secret-plan %}\n"
+)
+TARGETS = {"secret-plan": None, "timetable": "rail-winter-timetable"}
+
+
+def test_a_link_to_an_unpublished_article_is_its_text_in_every_form() -> None:
+    """Inline, titled, reference-style or an autolink: the text stays, the address and the
+    slug go, in the HTML and in the summary; a link by an old slug leads to the new one."""
+    page = "https://s.example/articles/x/"
+    body = render(UNPUBLISHED_LINKS, page, "https://s.example/", TARGETS)
+    assert "secret" not in body and "unpublished" not in body
+    assert "<a>the plan</a>" in body and ">the vote</a>" in body
+    assert 'href="https://s.example/articles/rail-winter-timetable/"' in body
+    summary = summarize(UNPUBLISHED_LINKS, site="https://s.example/", targets=TARGETS)
+    assert summary == "See the plan, the vote, and the timetable."
+
+
+def test_what_stands_for_an_unpublished_link_is_nothing_an_author_can_write() -> None:
+    """An author's own text that looks like an address of some scheme is kept as written."""
+    text = "We write `feedsvc-unpublished:` and unpublished: both as text."
+    assert "feedsvc-unpublished:" in render(text, "https://s.example/", "https://s.example/", {})
+    assert summarize(text, targets={}) == text.replace("`", "")

@@ -130,7 +130,7 @@ def test_expansion(body: str, expanded: str) -> None:
 def test_a_body_without_braces_is_itself() -> None:
     body = "No markup here.\r\n"
     assert expand(body, SITE) is body
-    assert scan(body) == Markup((), ())
+    assert scan(body) == Markup((), (), ())
 
 
 LIQUID = "write what it renders to in Markdown, or put it in {% raw %}…{% endraw %}"

@@ -11,7 +11,6 @@ from feedsvc.catalog import Catalog, Link
 from feedsvc.feeds.budget import ITEM_BYTES, RenderBudget, text_bytes
 from feedsvc.markup import render, summarize
 from feedsvc.model import Article, Author
-from feedsvc.shortcodes import scan
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def shown_authors(catalog: Catalog, article: Article) -> tuple[Author, ...]:
     """An article's authors as its entry shows them: without their bios, which no entry
     shows (pages take them from the catalog), so that a bio edit neither renders every
     entry again nor keeps the old bio alive in the entries kept."""
-    return tuple(replace(catalog.authors[slug], bio="") for slug in article.authors)
+    return tuple(replace(catalog.authors[slug], bio="", links=()) for slug in article.authors)
 
 
 # "And" in a byline, by primary language subtag (RSS `<language>`, site.yaml's
@@ -158,7 +157,7 @@ class EntryCache:
     def bio(self, catalog: Catalog, author: Author) -> str:
         """An author's bio as HTML, links resolved against their page: rendered once per
         bio and state of the articles it links to."""
-        targets = catalog.link_targets(scan(author.bio).targets)  # bios are short
+        targets = catalog.link_targets(author.links)
         key = ("bio", author, targets, catalog.urls.base)
         found = self.budget.get(key)
         if isinstance(found, str):

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from feedsvc import shortcodes
 from feedsvc.loading import conventions, fields, tagcheck
 from feedsvc.loading.discover import (
     AUTHORS_DIR,
@@ -127,7 +128,8 @@ def read_author(rel: str, text: str, stamp: Stamp = (0, 0)) -> FileRead:
         values = None
     author = None
     if values is not None:
-        author = Author(sys.intern(slug), bio=document.body, **values)
+        links = tuple(sys.intern(s) for s in shortcodes.scan(document.body).targets)
+        author = Author(sys.intern(slug), bio=document.body, links=links, **values)
     return FileRead(rel, stamp, tuple(reading.problems), author=author, lines=_flat(document.lines))
 
 

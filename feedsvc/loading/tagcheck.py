@@ -39,6 +39,6 @@ def check(rel: str, text: str, body: str) -> BodyTags:
     problems = tuple(
         warning(rel, first + note.line, note.message, note.hint, BODY) for note in found.problems
     )
-    links = tuple(sys.intern(link.slug) for link in found.links)
+    links = tuple(sys.intern(slug) for slug in found.targets)
     lines = tuple((line_key(link.slug), first + link.line) for link in found.links)
     return BodyTags(problems, links, lines)

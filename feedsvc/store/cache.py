@@ -32,7 +32,7 @@ from feedsvc.store.bodies import PRIVATE_FILE, GuardedBodies, private_folder
 log = logging.getLogger(__name__)
 
 # Bump when FileRead, Article or the reading rules change shape: older caches are ignored.
-FORMAT = 11
+FORMAT = 12
 SOON = 2.0  # seconds before a `soon` write starts
 
 
