@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -642,6 +642,48 @@ def test_a_last_good_version_is_shared_however_the_author_is_named(
     assert seeing.refresh({BOLTON}) and missing.refresh({BOLTON})
     for lib in (seeing, missing):
         assert "Late-National" in lib.catalog().by_slug["john-bolton-indicted"].title
+
+
+def saver(content: Path) -> tuple[str, Callable[[Library, str, int], None]]:
+    """The Bolton article's text, and a way to save a text there at a later time (the
+    step, in seconds from now) that one library sees."""
+    path = content / BOLTON
+
+    def save(lib: Library, body: str, step: int) -> None:
+        path.write_text(body, encoding="utf-8")
+        os.utime(path, ns=(time.time_ns() + step * 10**9,) * 2)
+        lib.refresh({BOLTON})
+
+    return path.read_text(encoding="utf-8"), save
+
+
+BROKEN = "---\ntitle: [half-saved\n"
+
+
+def test_the_same_broken_bytes_again_take_what_another_worker_published(content: Path) -> None:
+    """A worker whose last read was these very broken bytes still takes the good version
+    another worker published in between."""
+    text, save = saver(content)
+    a, b = library(content), library(content)
+    for lib in (a, b):
+        save(lib, BROKEN, 1)
+    save(a, text.replace("Former National", "Ex-National"), 2)  # b misses it
+    for lib in (a, b):
+        save(lib, BROKEN, 3)
+        assert "Ex-National" in lib.catalog().by_slug["john-bolton-indicted"].title
+
+
+def test_a_revert_to_what_a_worker_last_read_is_shared(content: Path) -> None:
+    """A save that gives back what one worker last read (a revert of an edit it never saw)
+    is still the newest good version for the others and for a restart."""
+    text, save = saver(content)
+    a, b = library(content), library(content)
+    save(a, text.replace("Former National", "Late-National"), 1)  # b misses it
+    save(b, text, 2)  # a misses this one
+    for lib in (a, b):
+        save(lib, BROKEN, 3)
+    for lib in (a, b, library(content)):
+        assert lib.catalog().by_slug["john-bolton-indicted"].title.startswith("Former National")
 
 
 @pytest.mark.parametrize("edited", [BOLTON, WILLIAMS])

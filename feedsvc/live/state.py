@@ -143,10 +143,12 @@ class Library:
             )
             reads = read_files(self.root, self._settings.site, wanted_stamps, self.bodies)
             if not reread_all:
+                unchanged = {}
                 for path, read in list(reads.items()):
                     if same(self._reads.get(path), read):  # saved again, or touched
                         self._reads[path] = replace(self._reads[path], stamp=read.stamp)
-                        del reads[path]
+                        unchanged[path] = reads.pop(path)
+                reads.update(self._share_unchanged(unchanged))
             first = self._catalog is None
             everything = reread_all or (first and not self._rules.accepted)
             if self._failing:  # the last refresh stopped half-way: decide everything again
@@ -156,6 +158,20 @@ class Library:
                 return False
             self._apply(reads, gone, everything=everything)
             return True
+
+    def _share_unchanged(self, unchanged: Mapping[str, FileRead]) -> dict[str, FileRead]:
+        """Files saved again as this process last read them are news to the others all the
+        same: a good one is recorded with its new time (another worker may have seen a
+        different save in between); a broken one is given back to be applied when another
+        process recorded a version this one does not serve."""
+        good = {p: r for p, r in unchanged.items() if r.version is not None}
+        if good:
+            decided = {p: None for p in good if not is_author_file(p)}
+            authors = {p: r for p, r in good.items() if is_author_file(p)}
+            self.bodies.put_good(published(good, authors, (), decided, self._rules.accepted))
+        broken = [p for p, r in unchanged.items() if r.version is None]
+        stored = self.bodies.good(broken) if broken else {}
+        return {p: unchanged[p] for p, v in stored.items() if v != self._good.get(p)}
 
     def _changed(self) -> datetime:
         """The newest file time in the content folder (`Catalog.changed`)."""
