@@ -7,11 +7,13 @@ import gc
 import os
 import pickle
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -684,6 +686,43 @@ def test_a_revert_to_what_a_worker_last_read_is_shared(content: Path) -> None:
         save(lib, BROKEN, 3)
     for lib in (a, b, library(content)):
         assert lib.catalog().by_slug["john-bolton-indicted"].title.startswith("Former National")
+
+
+def test_a_store_deleted_while_in_use_is_made_again_and_shared(content: Path) -> None:
+    """Deleting the body store under a running worker (a cache folder cleaned up) loses
+    nothing shared: the worker notices, makes a new store and records in it, so a worker
+    that starts next takes the version it published."""
+    text, save = saver(content)
+    running = library(content)
+    store = running.bodies.path
+    assert isinstance(store, Path)
+    for name in (store, *store.parent.glob(store.name + "-*")):
+        name.unlink()
+    save(running, text.replace("Former National", "Ex-National"), 1)
+    save(running, BROKEN, 2)
+    started = library(content)
+    assert "Ex-National" in started.catalog().by_slug["john-bolton-indicted"].title
+
+
+def test_a_damaged_time_in_the_store_neither_stops_a_start_nor_pins_a_version(
+    content: Path,
+) -> None:
+    """A recorded version whose time is damaged (not a number) is passed over at a start
+    that reads everything, and a newer version replaces it."""
+    text, save = saver(content)
+    running = library(content)
+    save(running, text.replace("Former National", "Ex-National"), 1)
+    store = running.bodies.path
+    assert isinstance(store, Path)
+    with closing(sqlite3.connect(store)) as db, db:
+        db.execute("UPDATE good SET mtime = 'x'")
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 9"))
+    restarted = library(content)  # new settings: every file is read again
+    save(restarted, text.replace("Former National", "Late-National"), 2)
+    save(restarted, BROKEN, 3)
+    for lib in (restarted, library(content)):
+        assert "Late-National" in lib.catalog().by_slug["john-bolton-indicted"].title
 
 
 @pytest.mark.parametrize("edited", [BOLTON, WILLIAMS])

@@ -56,6 +56,12 @@ class SqliteBodies:
     def keep_only(self, digests: set[str]) -> None:
         """Nothing held in memory: the file keeps every version, for every process."""
 
+    def _check_file(self) -> None:
+        """Raise OSError if the store's file was deleted or replaced since it was opened:
+        SQLite would go on with the old one, unlinked, and share nothing any more."""
+        if self.path.stat().st_ino != self.inode:
+            raise OSError(f"{self.path} was replaced while in use")
+
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
@@ -86,6 +92,7 @@ class SqliteBodies:
 
     def good(self, paths: Iterable[str]) -> dict[str, Version]:
         """The recorded last good versions of `paths`."""
+        self._check_file()
         wanted = list(paths)
         found: dict[str, Version] = {}
         db = self._connection()
@@ -102,12 +109,14 @@ class SqliteBodies:
 
     def recorded(self) -> dict[str, int]:
         """Each path with a recorded version → that version's file time."""
+        self._check_file()
         rows = self._connection().execute("SELECT path, mtime FROM good")
-        return {str(path): int(mtime) for path, mtime in rows}
+        return {str(path): mtime for path, mtime in rows if isinstance(mtime, int)}
 
     def put_good(self, items: Iterable[tuple[str, Version | None, int]]) -> None:
         """Record versions in one transaction; the newest file time wins, so a process that
         is behind never replaces what one ahead of it recorded."""
+        self._check_file()
         rows = list(items)
         with self._connection() as db:
             db.executemany(
@@ -116,7 +125,8 @@ class SqliteBodies:
             db.executemany(
                 "INSERT INTO good VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
                 "mtime = excluded.mtime, version = excluded.version "
-                "WHERE excluded.mtime >= good.mtime",
+                # (a damaged row's time, not a number, never pins an old version)
+                "WHERE typeof(good.mtime) != 'integer' OR excluded.mtime >= good.mtime",
                 [
                     (p, mtime, pickle.dumps(v, pickle.HIGHEST_PROTOCOL))
                     for p, v, mtime in rows
