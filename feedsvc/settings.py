@@ -86,7 +86,10 @@ def _base_url(value: object) -> str | None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (a port that is no number up to 65535 raises here)
-    except ValueError:  # a host that is not one: `https://[oops/`
+        (parts.hostname or "").encode("idna")  # an empty or overlong label
+        if not url.isprintable():
+            raise ValueError(url)
+    except (ValueError, UnicodeError):  # a host that is not one: `https://[oops/`
         parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(

@@ -620,28 +620,41 @@ def test_a_control_character_in_an_address_is_an_error(
 
 # --- addresses whose host is not one (Python's URL parser raises on them) --------------
 
+HOST = "no valid host"
+ZONE = "unknown time zone"
+NOT_XML = "a character no feed can carry"
 MALFORMED = [
-    ("2025/zz-new.md", "image", 'image: "https://[oops/a.png"'),
-    ("2025/zz-new.md", "related", 'related: ["https://exa]mple.org/"]'),
-    ("2025/zz-new.md", "redirect_from", 'redirect_from: ["//[oops/old/"]'),
-    ("2025/zz-new.md", "permalink", 'permalink: "https://[oops/2016/old.html"'),
-    ("authors/j-williams.md", "url", 'url: "https://example.org:99999/"'),
-    ("authors/j-williams.md", "avatar", 'avatar: "https://[oops/a.png"'),
-    ("site.yaml", "url", 'url: "https://[news.example.org/"'),
-    ("site.yaml", "logo", 'logo: "https://example.org:port/logo.png"'),
-    ("site.yaml", "timezone", "timezone: /etc/passwd"),
-    ("site.yaml", "timezone", "timezone: " + "Europe/" * 2000),
+    ("2025/zz-new.md", "image", 'image: "https://[oops/a.png"', HOST),
+    ("2025/zz-new.md", "related", 'related: ["https://exa]mple.org/"]', HOST),
+    ("2025/zz-new.md", "redirect_from", 'redirect_from: ["//[oops/old/"]', HOST),
+    ("2025/zz-new.md", "permalink", 'permalink: "https://[oops/2016/old.html"', HOST),
+    ("2025/zz-new.md", "id", 'id: "tag:news.example.org,2025:\\uffff"', NOT_XML),
+    ("authors/j-williams.md", "url", 'url: "https://example.org:99999/"', HOST),
+    ("authors/j-williams.md", "avatar", 'avatar: "https://[oops/a.png"', HOST),
+    ("authors/j-williams.md", "name", 'name: "\\ufffe"', "is empty"),  # once dropped
+    ("site.yaml", "url", 'url: "https://[news.example.org/"', HOST),
+    ("site.yaml", "url", 'url: "https://news..example.org/"', HOST),
+    ("site.yaml", "logo", 'logo: "https://example.org:port/logo.png"', HOST),
+    ("site.yaml", "title", 'title: "\\ufffe"', "is empty"),
+    ("site.yaml", "timezone", "timezone: /etc/passwd", ZONE),
+    ("site.yaml", "timezone", "timezone: " + "Europe/" * 2000, ZONE),
+    ("site.yaml", "timezone", "timezone: ABC+30", ZONE),  # no offset a date can have
+    ("site.yaml", "language", "language: 日本", "not a language tag"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("path", "field", "line"), MALFORMED, ids=[f"{a[1]}-{i}" for i, a in enumerate(MALFORMED)]
+    ("path", "field", "line", "message"),
+    MALFORMED,
+    ids=[f"{a[1]}-{i}" for i, a in enumerate(MALFORMED)],
 )
-def test_an_address_with_no_valid_host_is_an_error_of_its_field(
-    content: Path, path: str, field: str, line: str
+def test_a_value_no_feed_can_use_is_an_error_of_its_field(
+    content: Path, path: str, field: str, line: str, message: str
 ) -> None:
     """A URL with a host that is not one (`[` outside an IPv6 address, a port that is no
-    number) or a time zone that is a file path is an error of that field at its line:
+    number, an empty label), text XML cannot carry, a time zone that is a file path or
+    has no usable offset, a language tag in another script: an error of that field at
+    its line:
     in a running service, which keeps serving everything; in `check`; and at a restart,
     which serves with the last good settings or without the file."""
     app = make_app(content)
@@ -656,7 +669,7 @@ def test_an_address_with_no_valid_host_is_an_error_of_its_field(
     assert not lib.failing
     at = 5 if path == "2025/zz-new.md" else 2
     [problem] = problems_at(lib.problems, path)
-    assert problem.startswith(f"{at}: ") and ("no valid host" in problem or "time zone" in problem)
+    assert problem.startswith(f"{at}: ") and message in problem
     assert [p.field for p in lib.problems if p.path == path and p.severity == "error"] == [field]
     client = app.test_client()
     for url in ["/", "/authors/j-williams/", *(key.path() for key in every_feed(lib.catalog()))]:

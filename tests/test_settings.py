@@ -45,6 +45,8 @@ def test_options_win_over_the_environment() -> None:
         ("FEEDSVC_BASE_URL", "ftp://news.example.org/"),
         ("FEEDSVC_BASE_URL", "https://[news.example.org/"),
         ("FEEDSVC_BASE_URL", "https://news.example.org:port/"),
+        ("FEEDSVC_BASE_URL", "https://news..example.org/"),
+        ("FEEDSVC_BASE_URL", "https://news.example.org/\ufffe/"),
         ("FEEDSVC_WATCH", "maybe"),
     ],
 )

@@ -36,7 +36,10 @@ EXCERPT = 60  # characters of a value that a message quotes at most
 UNKNOWN_SHOWN = 20  # unknown fields warned of one by one; the rest in one warning
 # C0 controls and DEL are never part of an address (RFC 3986, RFC 5322), and most of them
 # cannot be written in XML at all: one in an id or a link would fail every feed showing it.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_NOT_IN_ADDRESS = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 cannot carry at all (controls but tab and line ends, lone surrogates,
+# U+FFFE, U+FFFF): a feed would drop it, or refuse to be written.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # A bounded repr for values that are not text: never the whole of a huge list.
 _REPR = reprlib.Repr()
@@ -56,7 +59,8 @@ def text(value: object, name: str) -> str:
     """A non-empty line of text; numbers are taken as written (`title: 1984`)."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FieldError(f"'{name}' must be text", f"write {name}: followed by plain text")
-    result = str(value).strip()
+    # What no feed can carry is dropped, as from bodies: a title of only that is empty.
+    result = _NOT_XML.sub("", str(value)).strip()
     if not result:
         raise FieldError(f"'{name}' is empty", f"give the {name} some text, or remove the line")
     return result
@@ -127,15 +131,16 @@ def flag(value: object, name: str) -> bool:
 
 def address(value: object, name: str) -> str:
     """Text that is an address of some kind (a URL, a path, an id, an e-mail address):
-    without control characters, which no address has and no feed can carry."""
-    result = text(value, name)
-    found = _CONTROL.search(result)
+    without control characters or others no feed can carry, which no address has: one
+    dropped would make another address."""
+    found = _NOT_IN_ADDRESS.search(value.strip()) if isinstance(value, str) else None
     if found:
+        code = ord(found[0])
+        what = "an invisible control character" if code <= 0x7F else "a character no feed can carry"
         raise FieldError(
-            f"'{name}' contains an invisible control character (U+{ord(found[0]):04X})",
-            f"retype the {name} without it",
+            f"'{name}' contains {what} (U+{code:04X})", f"retype the {name} without it"
         )
-    return result
+    return text(value, name)
 
 
 def web_url(value: object, name: str) -> str:
@@ -144,7 +149,8 @@ def web_url(value: object, name: str) -> str:
     try:
         parts = urlsplit(result)
         parts.port  # noqa: B018 (a port that is no number up to 65535 raises here)
-    except ValueError:  # a host that is not one: `https://[oops/`
+        (parts.hostname or "").encode("idna")  # an empty or overlong label: redirects fail
+    except (ValueError, UnicodeError):  # a host that is not one: `https://[oops/`
         raise FieldError(
             f"'{name}' has no valid host: '{excerpt(result)}'",
             "check the host: '[' and ']' only enclose an IPv6 address, and a port is a "

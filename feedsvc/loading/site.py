@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -202,7 +203,12 @@ def _language(value: object) -> str:
     """A language tag such as `en` or `en-us` (RSS 2.0 `<language>`)."""
     result = fields.text(value, "language")
     parts = result.split("-")
-    if not (parts[0].isalpha() and 2 <= len(parts[0]) <= 3 and all(p.isalnum() for p in parts)):
+    if not (
+        result.isascii()
+        and parts[0].isalpha()
+        and 2 <= len(parts[0]) <= 3
+        and all(p.isalnum() for p in parts)
+    ):
         raise FieldError(f"'{result}' is not a language tag", "write a tag such as en or en-us")
     return result.lower()
 
@@ -212,7 +218,9 @@ def _timezone(value: object) -> str:
     result = fields.text(value, "timezone")
     try:
         zone = tz.gettz(result) if len(result) <= 64 and _ZONE_NAME.fullmatch(result) else None
-    except (ValueError, OSError):  # a name that is not a zone file dateutil can read
+        for month in (1, 7) if zone else ():  # `ABC+30`: a zone, but no offset a date can have
+            datetime(2000, month, 1, tzinfo=zone).utcoffset()
+    except (ValueError, OSError, OverflowError):  # not a zone dateutil can read and use
         zone = None
     if zone is None:
         raise FieldError(
