@@ -688,6 +688,23 @@ def test_a_revert_to_what_a_worker_last_read_is_shared(content: Path) -> None:
         assert lib.catalog().by_slug["john-bolton-indicted"].title.startswith("Former National")
 
 
+def test_a_file_deleted_while_the_service_was_down_never_comes_back(content: Path) -> None:
+    """A restart that reads every file forgets what an earlier run recorded of a file
+    deleted meanwhile: a broken file saved in its place later is no article."""
+    text, save = saver(content)
+    running = library(content)
+    save(running, text.replace("Former National", "Ex-National"), 1)  # recorded
+    del running
+    (content / BOLTON).unlink()
+    site = content / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("ttl: 5", "ttl: 9"))
+    restarted = library(content)  # new settings: every file is read again
+    assert "john-bolton-indicted" not in restarted.catalog().by_slug
+    save(restarted, BROKEN, 2)
+    for lib in (restarted, library(content)):
+        assert "john-bolton-indicted" not in lib.catalog().by_slug
+
+
 def test_a_store_deleted_while_in_use_is_made_again_and_shared(content: Path) -> None:
     """Deleting the body store under a running worker (a cache folder cleaned up) loses
     nothing shared: the worker notices, makes a new store and records in it, so a worker

@@ -21,7 +21,7 @@ from pathlib import Path
 from feedsvc.catalog import Catalog, build_catalog, swapped_in
 from feedsvc.live.reading import body_of, changes, newest_time, read_files, same
 from feedsvc.live.sitefile import SiteFile
-from feedsvc.live.versions import current_authors, published
+from feedsvc.live.versions import current_authors, outdated, published
 from feedsvc.loading.discover import (
     Tree,
     is_author_file,
@@ -223,14 +223,12 @@ class Library:
         for path in previous:
             if (article := self._rules.accepted.get(path)) is not None:
                 self._good[path] = article
-        news, decided = reads, previous
-        if first and everything:  # in the cache, not news, except where a run before
-            # this one recorded an older version: a broken save must not bring that back
-            older = self.bodies.recorded()
-            news = {p: r for p, r in reads.items() if p in older}
-            decided = {p: v for p, v in previous.items() if p in older}
+        news, decided, deleted = reads, previous, list(gone)
+        if first and everything:  # in the cache, not news: only what corrects a run before
+            recorded = self.bodies.recorded()
+            news, decided, deleted = outdated(recorded, self._reads, previous)
         accepted = self._rules.accepted
-        self.bodies.put_good(published(self._reads, news, gone, decided, accepted))
+        self.bodies.put_good(published(self._reads, news, deleted, decided, accepted))
         self._problems = None
         self._log(self.problems)
         old = self._catalog

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, MutableMapping
 
 from feedsvc.loading.authors import distinct_authors
-from feedsvc.loading.discover import is_author_file
+from feedsvc.loading.discover import SITE_FILE, is_author_file, is_folder
 from feedsvc.loading.documents import FileRead
 from feedsvc.loading.rules import KEPT
 from feedsvc.model import Article, Author, Problem, warning
@@ -33,6 +33,27 @@ def current_authors(
                 kept.append(warning(path, 1, KEPT, "fix the errors above"))
     authors, repeated = distinct_authors(found)  # a slug twice, in any case: the first
     return authors, (*kept, *repeated)
+
+
+def outdated(
+    recorded: Mapping[str, int],
+    reads: Mapping[str, FileRead],
+    decided: Mapping[str, Article | None],
+) -> tuple[dict[str, FileRead], dict[str, Article | None], list[str]]:
+    """What a start that reads every file shares (the rest is in the content cache): its
+    reads and decisions for files a run before recorded a version of (`published` keeps
+    only newer ones), and the files deleted since, so that a broken save, or a broken
+    file in a deleted one's place, never brings back what that run recorded."""
+    unlisted = [path for path in reads if is_folder(path)]  # their files may well be there
+    deleted = [
+        path
+        for path in recorded
+        if path not in reads
+        and path != SITE_FILE
+        and not any(path.startswith(folder) for folder in unlisted)
+    ]
+    news = {path: read for path, read in reads.items() if path in recorded}
+    return news, {p: v for p, v in decided.items() if p in recorded}, deleted
 
 
 def published(
