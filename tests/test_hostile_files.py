@@ -592,6 +592,17 @@ ADDRESSES = [
 ]
 
 
+def write_field(content: Path, path: str, field: str, line: str) -> None:
+    """`line` as the field `field` of `path`: a new article's (at line 5), or in place of
+    the field in an author file or site.yaml (at line 2)."""
+    target = content / path
+    if path == "2025/zz-new.md":
+        target.write_text(front(GOOD_ARTICLE, line))
+    else:
+        kept = [ln for ln in target.read_text().splitlines() if not ln.startswith(f"{field}:")]
+        target.write_text("\n".join([kept[0], line, *kept[1:]]) + "\n")
+
+
 @pytest.mark.parametrize(("path", "field", "line"), ADDRESSES, ids=[a[1] for a in ADDRESSES])
 def test_a_control_character_in_an_address_is_an_error(
     content: Path, path: str, field: str, line: str
@@ -600,12 +611,7 @@ def test_a_control_character_in_an_address_is_an_error(
     cannot carry) is an error at its line, and every feed and page is served: the article
     is not published, an author keeps their last good version, the site its settings."""
     app = make_app(content)
-    target = content / path
-    if path == "2025/zz-new.md":
-        target.write_text(front(GOOD_ARTICLE, line))
-    else:
-        kept = [ln for ln in target.read_text().splitlines() if not ln.startswith(f"{field}:")]
-        target.write_text("\n".join([kept[0], line, *kept[1:]]) + "\n")
+    write_field(content, path, field, line)
     lib = app.extensions["feedsvc"]
     lib.refresh({path})
     at = 5 if path == "2025/zz-new.md" else 2
@@ -654,16 +660,10 @@ def test_a_value_no_feed_can_use_is_an_error_of_its_field(
     """A URL with a host that is not one (`[` outside an IPv6 address, a port that is no
     number, an empty label), text XML cannot carry, a time zone that is a file path or
     has no usable offset, a language tag in another script: an error of that field at
-    its line:
-    in a running service, which keeps serving everything; in `check`; and at a restart,
-    which serves with the last good settings or without the file."""
+    its line in a running service, which keeps serving everything; in `check`; and at a
+    restart, which serves with the last good settings or without the file."""
     app = make_app(content)
-    target = content / path
-    if path == "2025/zz-new.md":
-        target.write_text(front(GOOD_ARTICLE, line))
-    else:
-        kept = [ln for ln in target.read_text().splitlines() if not ln.startswith(f"{field}:")]
-        target.write_text("\n".join([kept[0], line, *kept[1:]]) + "\n")
+    write_field(content, path, field, line)
     lib = app.extensions["feedsvc"]
     lib.refresh({path})
     assert not lib.failing
