@@ -69,8 +69,7 @@ class Catalog:
             if link.url:
                 links.append(Link(link.url, link.title or link.url))
                 continue
-            slug = link.slug or ""
-            target = self.by_slug.get(self.aliases.get(slug, slug))
+            target = self.published(link.slug or "")
             if target and target.slug != article.slug:
                 links.append(Link(self.urls.article(target.slug), link.title or target.title))
         return tuple(links)
@@ -79,11 +78,13 @@ class Catalog:
         """Where links to these slugs (an article body's) lead as the public sees it: each
         to the published article it names, through its aliases, or None while there is
         none (a draft or scheduled article, whose slug must not show, or no article)."""
-        targets = []
-        for slug in slugs:
-            target = self.by_slug.get(self.aliases.get(slug, slug))
-            targets.append((slug, target.slug if target else None))
-        return tuple(targets)
+        return tuple(
+            (slug, target.slug if (target := self.published(slug)) else None) for slug in slugs
+        )
+
+    def published(self, slug: str) -> Article | None:
+        """The published article that `slug` names, its own or an old one (`aliases`)."""
+        return self.by_slug.get(self.aliases.get(slug, slug))
 
     def with_new_versions(
         self, versions: Mapping[str, Article], *, changed: datetime | None = None

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from feedsvc.urls import web_parts
+
 PREFIX = "FEEDSVC_"
 DEFAULT_CONTENT = Path("articles")
 DEFAULT_HEADER_TIMEOUT = 10
@@ -84,12 +86,8 @@ def _base_url(value: object) -> str | None:
         return None
     url = str(value).strip()
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (a port that is no number up to 65535 raises here)
-        (parts.hostname or "").encode("idna")  # an empty or overlong label
-        if not url.isprintable():
-            raise ValueError(url)
-    except (ValueError, UnicodeError):  # a host that is not one: `https://[oops/`
+        parts = web_parts(url) if url.isprintable() else urlsplit("")
+    except ValueError:  # a host that is not one: `https://[oops/`
         parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,16 @@ def is_relative(link: str) -> bool:
     """A link that is neither a path of the site nor has a scheme (`cover.png`): in a
     page bundle, a file beside its index."""
     return not link.startswith("/") and ":" not in link
+
+
+def web_parts(url: str) -> SplitResult:
+    """A URL's parts, its host and port checked as a client would use them; ValueError if
+    they cannot be: a '[' or ']' outside an IPv6 address, a port that is no number up to
+    65535, an empty or overlong label (which makes every redirect to it fail)."""
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 (raises on a bad port)
+    (parts.hostname or "").encode("idna")  # UnicodeError is a ValueError
+    return parts
 
 
 def site_path(link: str) -> str:

@@ -12,11 +12,11 @@ import reprlib
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from feedsvc.model import Problem, RelatedLink, warning
 from feedsvc.names import slugify
 from feedsvc.settings import parse_size
+from feedsvc.urls import web_parts
 
 
 class FieldError(ValueError):
@@ -147,10 +147,8 @@ def web_url(value: object, name: str) -> str:
     """An absolute http(s) URL."""
     result = address(value, name)
     try:
-        parts = urlsplit(result)
-        parts.port  # noqa: B018 (a port that is no number up to 65535 raises here)
-        (parts.hostname or "").encode("idna")  # an empty or overlong label: redirects fail
-    except (ValueError, UnicodeError):  # a host that is not one: `https://[oops/`
+        parts = web_parts(result)
+    except ValueError:  # a host that is not one: `https://[oops/`
         raise FieldError(
             f"'{name}' has no valid host: '{excerpt(result)}'",
             "check the host: '[' and ']' only enclose an IPv6 address, and a port is a "
